@@ -1,0 +1,35 @@
+# Quick start: `make validate` checks the package, `make test` runs the test suite.
+# Both create a virtual environment in .venv from the pinned requirements.txt on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+
+.PHONY: validate test format codebook clean help
+
+help:
+	@echo "make validate   check the whole data package (every problem, with file, row, column, rule and hint)"
+	@echo "make test       run the test suite"
+	@echo "make format     rewrite data/*.csv in canonical form (sort order, LF, UTF-8, trimmed, minimal quoting)"
+	@echo "make codebook   regenerate docs/codebook.md from the schemas, vocabularies and rules"
+
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+validate: $(STAMP)
+	$(PY) -m scripts.validate
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+format: $(STAMP)
+	$(PY) -m scripts.format
+
+codebook: $(STAMP)
+	$(PY) -m scripts.codebook
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,265 @@
+"""Reading the package: the descriptor, its schemas and the CSV files, with the checks on their form.
+
+Everything here reports problems instead of raising: a broken descriptor, a missing file, a bad
+encoding or a ragged row each become one problem with the file, row, column and a hint.
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import frictionless
+import pandas as pd
+
+from . import problems as P
+
+DESCRIPTOR = "datapackage.json"
+FORMAT_HINT = "run `make format` to rewrite the file in canonical form (it changes no value)"
+# Characters never allowed in a cell: C0 controls (tab, CR and LF included), DEL, C1 controls,
+# zero-width and bidirectional-override characters, the BOM and the Unicode replacement character
+# (what an undecodable byte becomes).
+FORBIDDEN_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufffd]")
+SUPPORTED_TYPES = {"string", "integer", "number", "boolean", "date"}
+
+
+@dataclass
+class Resource:
+    name: str
+    path: str
+    schema: dict
+    schema_path: str
+
+
+@dataclass
+class Table:
+    """A table read as text: one string column per schema field found in the header."""
+    resource: Resource
+    data: pd.DataFrame  # index = row number (header is row 1); "" means missing
+    columns_ok: bool  # header equals the schema's field names, in order
+    problems: list = field(default_factory=list)
+
+
+def _inside(root: Path, rel: str) -> bool:
+    p = PurePosixPath(rel)
+    if p.is_absolute() or ".." in p.parts or re.match(r"^[a-z][a-z0-9+.-]*:", rel, re.I):
+        return False
+    return (root / rel).resolve().is_relative_to(root.resolve())
+
+
+def load_descriptor(root: Path):
+    """Return (descriptor dict or None, list of resources, problems)."""
+    probs = []
+    path = root / DESCRIPTOR
+    if not path.is_file():
+        return None, [], [P.make(DESCRIPTOR, "descriptor", "datapackage.json is missing",
+                                 "restore datapackage.json at the root of the package")]
+    try:
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        return None, [], [P.make(DESCRIPTOR, "descriptor", f"not UTF-8 text ({e.reason} at byte {e.start})",
+                                 "save datapackage.json as UTF-8")]
+    except json.JSONDecodeError as e:
+        return None, [], [P.make(DESCRIPTOR, "descriptor", f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}",
+                                 "fix the JSON syntax (a missing comma, quote or bracket)", row=e.lineno)]
+    if not isinstance(descriptor, dict):
+        return None, [], [P.make(DESCRIPTOR, "descriptor", "the descriptor is not a JSON object",
+                                 "datapackage.json must hold one JSON object")]
+
+    resources_meta = descriptor.get("resources")
+    if not isinstance(resources_meta, list) or not resources_meta:
+        return None, [], [P.make(DESCRIPTOR, "descriptor", "the descriptor lists no resources",
+                                 "add the tables under 'resources'")]
+    resources = []
+    for i, res in enumerate(resources_meta):
+        where = f"resources[{i}]"
+        if not isinstance(res, dict):
+            probs.append(P.make(DESCRIPTOR, "descriptor", f"{where} is not an object", "each resource is a JSON object"))
+            continue
+        name = res.get("name", where)
+        col = f"resources/{name}"
+        for key, want in (("profile", "tabular-data-resource"), ("encoding", "utf-8"), ("format", "csv")):
+            if res.get(key) != want:
+                probs.append(P.make(DESCRIPTOR, "r-compatibility", f"resource '{name}' has {key} {res.get(key)!r}, not {want!r}",
+                                    f"set \"{key}\": \"{want}\" (the frictionless R package needs it)", column=col))
+        rpath, spath = res.get("path"), res.get("schema")
+        ok = True
+        for key, value in (("path", rpath), ("schema", spath)):
+            if not isinstance(value, str):
+                probs.append(P.make(DESCRIPTOR, "descriptor", f"resource '{name}': {key} must be one relative file path",
+                                    f"give the {key} as a path such as data/{name}.csv or schemas/{name}.schema.json", column=col))
+                ok = False
+            elif not _inside(root, value):
+                probs.append(P.make(DESCRIPTOR, "path-outside-package", f"resource '{name}': {key} {value!r} points outside the package",
+                                    "use a relative path inside the package (no '..', no absolute path, no URL)", column=col))
+                ok = False
+            elif not (root / value).is_file():
+                probs.append(P.make(DESCRIPTOR, "missing-file", f"resource '{name}': {key} file {value} does not exist",
+                                    "restore the file or correct the path in datapackage.json", column=col))
+                ok = False
+        if not ok:
+            continue
+        schema, sprobs = _load_schema(root, spath, name)
+        probs += sprobs
+        if schema is not None:
+            resources.append(Resource(name, rpath, schema, spath))
+
+    # The standard's own check of the descriptor (profile, names, licences, schemas ...).
+    if not probs:
+        try:
+            report = frictionless.Package.validate_descriptor(str(path))
+            for err in report.flatten(["type", "note"]):
+                probs.append(P.make(DESCRIPTOR, "descriptor", f"{err[0]}: {err[1]}",
+                                    "make the descriptor valid against the Data Package standard"))
+        except Exception as e:  # the library's own failure to read the descriptor is a problem too
+            probs.append(P.make(DESCRIPTOR, "descriptor", f"frictionless cannot read the descriptor: {e}",
+                                "make the descriptor valid against the Data Package standard"))
+    return descriptor, resources, probs
+
+
+def _load_schema(root: Path, spath: str, name: str):
+    probs = []
+    try:
+        schema = json.loads((root / spath).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        return None, [P.make(spath, "schema", f"not valid JSON/UTF-8: {e}", "fix the schema file's syntax")]
+    fields = schema.get("fields") if isinstance(schema, dict) else None
+    if not isinstance(fields, list) or not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields):
+        return None, [P.make(spath, "schema", "the schema has no valid 'fields' list", "each field needs a name")]
+    mv = schema.get("missingValues", [""])
+    if not (isinstance(mv, list) and all(isinstance(v, str) for v in mv)):
+        probs.append(P.make(spath, "r-compatibility", "missingValues must be a list of plain strings",
+                            "write missingValues as [\"\"]"))
+    for f in fields:
+        if f.get("type", "string") not in SUPPORTED_TYPES:
+            probs.append(P.make(spath, "schema", f"field '{f['name']}' has type {f.get('type')!r}",
+                                f"use one of {sorted(SUPPORTED_TYPES)} (no list type: the R package cannot read it)",
+                                column=f["name"]))
+        if "categories" in f:
+            probs.append(P.make(spath, "r-compatibility", f"field '{f['name']}' uses Data Package v2 'categories'",
+                                "use a vocabulary table referenced by a foreign key", column=f["name"]))
+    if probs:
+        return None, probs
+    return schema, probs
+
+
+def _row_of_offset(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def read_table(root: Path, res: Resource) -> Table:
+    """Read a CSV file as text and check its form. Never raises on bad content."""
+    f = res.path
+    names = [fd["name"] for fd in res.schema["fields"]]
+    probs = []
+    raw = (root / f).read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        probs.append(P.make(f, "byte-order-mark", "the file starts with a byte-order mark (BOM)", FORMAT_HINT, row=1))
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        text = raw.decode("utf-8", errors="replace")
+        probs.append(P.make(f, "encoding", f"the file is not valid UTF-8 (byte {e.start}: {e.reason}); bad bytes show as U+FFFD",
+                            "save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8')", row=_row_of_offset(text, e.start)))
+    if "\r" in text:
+        first = text.index("\r")
+        probs.append(P.make(f, "line-endings", f"the file has {text.count(chr(13))} carriage return(s) (Windows or old Mac line endings)",
+                            FORMAT_HINT, row=_row_of_offset(text, first)))
+        text = text.replace("\r\n", "\n")
+    if not text.strip():
+        probs.append(P.make(f, "empty-file", "the file is empty", "restore the header row and the data"))
+        return Table(res, pd.DataFrame(columns=names, dtype="str"), False, probs)
+    if not text.endswith("\n"):
+        probs.append(P.make(f, "final-newline", "the last line does not end with a line break", FORMAT_HINT,
+                            row=text.count("\n") + 1))
+        text += "\n"
+
+    # Line-level form, vectorised: field counts outside quotes, blank lines.
+    lines = pd.Series(text[:-1].split("\n"), dtype="str")
+    lines.index = lines.index + 1  # row numbers, the header being row 1
+    blank = lines.str.strip() == ""
+    if blank.any():
+        probs.append(P.make(f, "blank-row", "blank row", "delete the blank row", row=lines.index[blank]))
+    nfields = lines.str.replace(r'"(?:[^"]|"")*"', "", regex=True).str.count(",") + 1
+    expected = int(nfields.iloc[0])
+    ragged = (nfields != expected) & ~blank
+    if ragged.any():
+        probs.append(P.make(f, "ragged-row", [f"row has {n} fields, the header has {expected}" for n in nfields[ragged]],
+                            "every row needs exactly one value per column: check for a stray or missing comma, or quote a value that contains a comma",
+                            row=lines.index[ragged]))
+
+    width = int(nfields.max())
+    try:
+        df = pd.read_csv(io.StringIO(text), header=None, names=range(width), dtype=str, keep_default_na=False,
+                         skip_blank_lines=False, engine="c", quoting=0)
+    except Exception as e:  # pandas' parser error becomes a problem, not a traceback
+        probs.append(P.make(f, "unreadable", f"the CSV cannot be parsed: {e}", "check the quoting of the row named"))
+        return Table(res, pd.DataFrame(columns=names, dtype="str"), False, probs)
+    df.index = df.index + 1
+    header = [str(h) for h in df.iloc[0].tolist()[:expected]]
+    body = df.iloc[1:]
+
+    # Header.
+    columns_ok = header == names
+    if not columns_ok:
+        missing = [n for n in names if n not in header]
+        extra = [h for h in header if h not in names]
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        msgs = []
+        if missing:
+            msgs.append(f"missing column(s) {missing}")
+        if extra:
+            msgs.append(f"unexpected column(s) {extra}")
+        if dupes:
+            msgs.append(f"duplicated column(s) {dupes}")
+        if not msgs:
+            msgs.append("columns are out of order")
+        probs.append(P.make(f, "header", "; ".join(msgs) + f". Expected, in this order: {','.join(names)}",
+                            "make the header row equal the schema's field names in the schema's order (the R package reads columns by position)",
+                            row=1, value=",".join(header)))
+    position = {h: i for i, h in enumerate(header) if header.count(h) == 1}
+    data = pd.DataFrame({n: body[position[n]] for n in names if n in position}, index=body.index)
+    data = data.loc[~blank.reindex(data.index, fill_value=False)]
+
+    # Cell-level form: whitespace and forbidden characters.
+    for col in data.columns:
+        s = data[col]
+        stripped = s.str.strip()
+        only = (stripped == "") & (s != "")
+        padded = (stripped != s) & ~only
+        if only.any():
+            probs.append(P.make(f, "whitespace-only", "the value is only whitespace",
+                                "empty the cell if the value is missing", row=s.index[only], column=col, value=s[only]))
+        if padded.any():
+            probs.append(P.make(f, "whitespace", "leading or trailing whitespace", FORMAT_HINT,
+                                row=s.index[padded], column=col, value=s[padded]))
+        bad = s.str.contains(FORBIDDEN_CHARS)
+        if bad.any():
+            probs.append(P.make(f, "forbidden-character",
+                                [f"contains the invisible or control character U+{ord(FORBIDDEN_CHARS.search(v).group()):04X}" for v in s[bad]],
+                                "delete the character (line breaks, tabs, NUL, zero-width and direction marks are not allowed in cells)",
+                                row=s.index[bad], column=col, value=s[bad]))
+
+    # Sort order by primary key, compared as text.
+    pk = res.schema.get("primaryKey") or []
+    pk = [pk] if isinstance(pk, str) else list(pk)
+    if pk and all(k in data.columns for k in pk) and len(data) > 1:
+        ordered = data.sort_values(pk, kind="stable").index
+        misplaced = ordered != data.index
+        if misplaced.any():
+            first = data.index[misplaced.argmax()]
+            probs.append(P.make(f, "sort-order", f"rows are not sorted by the primary key ({', '.join(pk)}); {int(misplaced.sum())} row(s) out of place",
+                                FORMAT_HINT, row=first))
+
+    # Canonical quoting: only when nothing more specific was found in the file's form.
+    if not probs:
+        canonical = df.iloc[:, :expected].to_csv(index=False, header=False, lineterminator="\n")
+        if canonical != text:
+            a, b = canonical.split("\n"), text.split("\n")
+            first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+            probs.append(P.make(f, "not-canonical", "the file is not in canonical CSV form (quoting differs from minimal quoting)",
+                                FORMAT_HINT, row=first + 1, value=b[first] if first < len(b) else None))
+    return Table(res, data, columns_ok, probs)

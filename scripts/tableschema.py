@@ -1,0 +1,204 @@
+"""Everything derived from a Table Schema: vectorised type parsing, the pandera schema, foreign keys.
+
+The Table Schema JSON is the one definition of each column. Types are parsed here in a vectorised
+way (pandera's own coercion falls back to a slow per-cell path on bad values), and every failure is
+reported with its row and column. The typed frame is then validated by a pandera DataFrameSchema
+built from the same JSON: required, enum, pattern, minimum/maximum, length and primary key, plus the
+cross-field rules of ``rules.py`` that Table Schema cannot express.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from . import problems as P
+
+INTEGER = r"[+-]?[0-9]+"
+NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+URI = r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+"
+DTYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "date": "datetime64[ns]"}
+TYPE_HINTS = {
+    "integer": "write a whole number with digits only: no thousands separators, words or decimals (7000, not '7,000' or 'about 7000')",
+    "number": "write a number with digits and a decimal point only",
+    "boolean": "write one of the allowed values",
+    "date": "write an existing calendar date as YYYY-MM-DD (ISO 8601), e.g. 2020-08-09",
+    "string": "correct the value",
+}
+# pandera check names are the Table Schema constraint names, so a failure maps straight back.
+CONSTRAINT_HINTS = {
+    "required": "fill in the value: this column may not be empty",
+    "enum": "use one of the allowed values",
+    "pattern": "make the value match the pattern given in the message (see docs/codebook.md)",
+    "minimum": "the value is below the allowed minimum",
+    "maximum": "the value is above the allowed maximum",
+    "minLength": "the value is too short",
+    "maxLength": "the value is too long: shorten it",
+    "unique": "each value may occur only once in this column",
+    "primary-key": "ids must be unique: give the new row the next unused id (ids are never reused)",
+}
+
+
+def field_names(schema: dict) -> list[str]:
+    return [f["name"] for f in schema["fields"]]
+
+
+def primary_key(schema: dict) -> list[str]:
+    pk = schema.get("primaryKey") or []
+    return [pk] if isinstance(pk, str) else list(pk)
+
+
+def foreign_keys(schema: dict, self_name: str) -> list[tuple[list[str], str, list[str]]]:
+    out = []
+    for fk in schema.get("foreignKeys") or []:
+        fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+        ref = fk["reference"]
+        ref_fields = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
+        out.append((fields, ref.get("resource") or self_name, ref_fields))
+    return out
+
+
+def _true_false(field: dict):
+    return field.get("trueValues", ["true", "True", "TRUE", "1"]), field.get("falseValues", ["false", "False", "FALSE", "0"])
+
+
+def parse_types(file: str, data: pd.DataFrame, schema: dict):
+    """Return the typed frame (failed cells become missing) and the type problems."""
+    missing_values = schema.get("missingValues", [""])
+    typed, probs = {}, []
+    failed = pd.DataFrame(False, index=data.index, columns=data.columns)
+    for field in schema["fields"]:
+        name, kind = field["name"], field.get("type", "string")
+        if name not in data.columns:
+            continue
+        s = data[name]
+        missing = s.isin(missing_values)
+        present = s.where(~missing)
+        if kind == "string":
+            ok = pd.Series(True, index=s.index)
+            if field.get("format") == "uri":
+                ok = ~present.notna() | present.str.fullmatch(URI).fillna(False).astype(bool)
+            typed[name] = present.astype("object").where(ok & ~missing, None)
+        elif kind == "integer":
+            ok = s.str.fullmatch(INTEGER)
+            typed[name] = pd.to_numeric(s.where(ok & ~missing), errors="coerce").astype("Int64")
+        elif kind == "number":
+            ok = s.str.fullmatch(NUMBER)
+            typed[name] = pd.to_numeric(s.where(ok & ~missing), errors="coerce").astype("Float64")
+        elif kind == "boolean":
+            true, false = _true_false(field)
+            ok = s.isin(true + false)
+            typed[name] = pd.Series(pd.NA, index=s.index, dtype="boolean").mask(s.isin(true), True).mask(s.isin(false), False)
+        elif kind == "date":
+            parsed = pd.to_datetime(s.where(s.str.fullmatch(DATE) & ~missing), format="%Y-%m-%d", errors="coerce")
+            ok = parsed.notna()
+            typed[name] = parsed.astype("datetime64[ns]")
+        else:  # rejected when the schema is loaded
+            continue
+        bad = ~missing & ~ok.astype(bool)
+        failed[name] = bad
+        if bad.any():
+            what = {"boolean": f"not one of {_true_false(field)[0] + _true_false(field)[1]}",
+                    "string": "not a valid URI (http:// or https://)"}.get(kind, f"not a valid {kind}")
+            probs.append(P.make(file, "type", f"{what}", TYPE_HINTS[kind], row=s.index[bad], column=name, value=s[bad]))
+    return pd.DataFrame(typed, index=data.index), failed, probs
+
+
+def _bound(field: dict, value):
+    return pd.Timestamp(value) if field.get("type") == "date" else value
+
+
+def pandera_schema(schema: dict, columns, checks=()) -> pa.DataFrameSchema:
+    """A pandera DataFrameSchema for the typed frame, derived from the Table Schema."""
+    cols = {}
+    for field in schema["fields"]:
+        name = field["name"]
+        if name not in columns:
+            continue
+        c = field.get("constraints", {})
+        fc = []
+        if "enum" in c:
+            fc.append(pa.Check.isin([_bound(field, v) for v in c["enum"]], name="enum"))
+        if "pattern" in c:
+            fc.append(pa.Check.str_matches(f"(?:{c['pattern']})\\Z", name="pattern"))
+        if "minimum" in c:
+            fc.append(pa.Check.ge(_bound(field, c["minimum"]), name="minimum"))
+        if "maximum" in c:
+            fc.append(pa.Check.le(_bound(field, c["maximum"]), name="maximum"))
+        if "minLength" in c:
+            fc.append(pa.Check.str_length(min_value=c["minLength"], name="minLength"))
+        if "maxLength" in c:
+            fc.append(pa.Check.str_length(max_value=c["maxLength"], name="maxLength"))
+        cols[name] = pa.Column(DTYPES.get(field.get("type", "string")), checks=fc,
+                               nullable=not c.get("required", False), unique=bool(c.get("unique", False)))
+    pk = [k for k in primary_key(schema) if k in columns]
+    return pa.DataFrameSchema(cols, checks=list(checks), unique=pk or None, coerce=False, strict=False)
+
+
+def run_pandera(file: str, schema: dict, typed: pd.DataFrame, failed: pd.DataFrame, raw: pd.DataFrame,
+                checks=(), rule_info=None) -> list:
+    """Validate lazily (every failure at once) and turn pandera's failure cases into problems."""
+    rule_info = rule_info or {}
+    try:
+        pandera_schema(schema, typed.columns, checks).validate(typed, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as e:
+        fc = e.failure_cases
+    constraints = {f["name"]: f.get("constraints", {}) for f in schema["fields"]}
+    fc = fc[fc["index"].notna()].copy()
+    fc["row"] = fc["index"].astype("int64")
+    # A dataframe-level rule fails once per row, whatever pandera lists per column.
+    fc["column"] = fc["column"].where(~fc["check"].isin(list(rule_info)), "")
+    probs = []
+    pk = primary_key(schema)
+    for (check, column), g in fc.groupby(["check", fc["column"].fillna("")], sort=False):
+        rows = pd.Index(g["row"].unique())
+        if check == "not_nullable":
+            rows = rows[~failed.loc[rows, column].to_numpy()]  # a cell with a type error is not reported twice
+            rule, msg = "required", "the value is missing"
+        elif check == "multiple_fields_uniqueness":
+            if column != pk[0]:
+                continue  # one problem per duplicated key, reported on its first column
+            rule, msg = "primary-key", f"duplicate primary key ({', '.join(pk)})"
+        elif check == "field_uniqueness":
+            rule, msg = "unique", "the value occurs more than once"
+        elif check in rule_info:
+            info = rule_info[check]
+            rule, column, msg = info.rule, info.column, info.message
+        elif check in CONSTRAINT_HINTS:
+            rule = check
+            msg = f"violates constraint {check} = {constraints.get(column, {}).get(check)!r}"
+        else:
+            rule, msg = check, f"fails check {check}"
+        if not len(rows):
+            continue
+        hint = rule_info[check].hint if check in rule_info else CONSTRAINT_HINTS.get(rule, "correct the value")
+        value = raw.loc[rows, column] if column in raw.columns else None
+        probs.append(P.make(file, rule, msg, hint, row=rows, column=column or None, value=value))
+    return probs
+
+
+def check_foreign_keys(tables: dict, resources: dict) -> list:
+    """Every foreign key of every table, vectorised with isin/merge on the typed frames."""
+    probs = []
+    for name, res in resources.items():
+        if name not in tables:
+            continue
+        typed = tables[name]
+        for fields, ref_name, ref_fields in foreign_keys(res.schema, name):
+            if ref_name not in tables or not set(fields) <= set(typed.columns) or not set(ref_fields) <= set(tables[ref_name].columns):
+                continue
+            ref = tables[ref_name][ref_fields].dropna()
+            src = typed[fields].dropna()
+            if len(fields) == 1:
+                bad = ~src[fields[0]].isin(ref[ref_fields[0]])
+            else:
+                keys = pd.MultiIndex.from_frame(ref, names=fields)
+                bad = pd.Series(~pd.MultiIndex.from_frame(src).isin(keys), index=src.index)
+            if bad.any():
+                rows = src.index[bad]
+                probs.append(P.make(res.path, "foreign-key",
+                                    f"no row in {resources[ref_name].path} has {'/'.join(ref_fields)} equal to this value",
+                                    f"correct the id, or add the referenced row to {resources[ref_name].path} first (ids are never reused, so a withdrawn id cannot be referenced)",
+                                    row=rows, column=fields[0], value=src.loc[rows, fields].astype(str).agg("/".join, axis=1)))
+    return probs
