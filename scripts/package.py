@@ -247,12 +247,12 @@ def read_table(root: Path, res: Resource) -> Table:
     pk = res.schema.get("primaryKey") or []
     pk = [pk] if isinstance(pk, str) else list(pk)
     if pk and all(k in data.columns for k in pk) and len(data) > 1:
-        ordered = data.sort_values(pk, kind="stable").index
-        misplaced = ordered != data.index
-        if misplaced.any():
-            first = data.index[misplaced.argmax()]
-            probs.append(P.make(f, "sort-order", f"rows are not sorted by the primary key ({', '.join(pk)}); {int(misplaced.sum())} row(s) out of place",
-                                FORMAT_HINT, row=first))
+        # Each row's place in key order; a row placed before its predecessor is out of order.
+        position = pd.Series(range(len(data)), index=data.sort_values(pk, kind="stable").index).reindex(data.index)
+        descends = position.diff() < 0
+        if descends.any():
+            probs.append(P.make(f, "sort-order", f"rows are not sorted by the primary key ({', '.join(pk)}); {int(descends.sum())} row(s) come before a row they should follow",
+                                FORMAT_HINT, row=data.index[descends.to_numpy().argmax()]))
 
     # Canonical quoting: only when nothing more specific was found in the file's form.
     if not probs:

@@ -46,8 +46,9 @@ def _short(value, limit=60) -> str:
     return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
-def render(problems: pd.DataFrame, max_examples: int = 20, out=sys.stdout) -> None:
+def render(problems: pd.DataFrame, max_examples: int = 20, out=None) -> None:
     """Print problems grouped by file and rule, at most ``max_examples`` per group."""
+    out = out or sys.stdout
     if problems.empty:
         print("Package is valid: no problems found.", file=out)
         return

@@ -90,7 +90,8 @@ def _stated_matches_rules(df, ctx):
     for which in BOUNDS:
         rule = _lookup(ctx, "qualifiers", "code", f"{which}_rule", df["qualifier"])
         uses_n |= rule.fillna("").str.startswith("n").astype(bool)
-    return (uses_n == df["value_stated"].notna()).astype(bool)
+    known = df["qualifier"].isin(ctx.tables.get("qualifiers", pd.DataFrame({"code": []}))["code"])
+    return ((uses_n == df["value_stated"].notna()) | ~known).astype(bool)
 
 
 def _bounds_ordered(df, ctx):
@@ -111,7 +112,7 @@ def _event_has_consulted_source(df, ctx):
     links, sources = ctx.tables.get("event_sources"), ctx.tables.get("sources")
     if links is None or sources is None:
         return pd.Series(True, index=df.index)
-    consulted = set(sources.loc[sources["consulted"].fillna(False).astype(bool), "source_id"])
+    consulted = set(sources.loc[sources["consulted"].fillna(True).astype(bool), "source_id"])  # a bad boolean is reported as such
     backed = set(links.loc[links["source_id"].isin(consulted), "event_id"])
     return df["event_id"].isin(backed)
 

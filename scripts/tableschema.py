@@ -108,6 +108,25 @@ def _bound(field: dict, value):
     return pd.Timestamp(value) if field.get("type") == "date" else value
 
 
+def _constraint_checks(field: dict) -> list[tuple[str, pa.Check]]:
+    """(constraint name, pandera check) for each constraint of a field, in a fixed order."""
+    c = field.get("constraints", {})
+    out = []
+    if "enum" in c:
+        out.append(("enum", pa.Check.isin([_bound(field, v) for v in c["enum"]])))
+    if "pattern" in c:
+        out.append(("pattern", pa.Check.str_matches(f"(?:{c['pattern']})\\Z")))
+    if "minimum" in c:
+        out.append(("minimum", pa.Check.ge(_bound(field, c["minimum"]))))
+    if "maximum" in c:
+        out.append(("maximum", pa.Check.le(_bound(field, c["maximum"]))))
+    if "minLength" in c:
+        out.append(("minLength", pa.Check.str_length(min_value=c["minLength"])))
+    if "maxLength" in c:
+        out.append(("maxLength", pa.Check.str_length(max_value=c["maxLength"])))
+    return out
+
+
 def pandera_schema(schema: dict, columns, checks=()) -> pa.DataFrameSchema:
     """A pandera DataFrameSchema for the typed frame, derived from the Table Schema."""
     cols = {}
@@ -116,20 +135,7 @@ def pandera_schema(schema: dict, columns, checks=()) -> pa.DataFrameSchema:
         if name not in columns:
             continue
         c = field.get("constraints", {})
-        fc = []
-        if "enum" in c:
-            fc.append(pa.Check.isin([_bound(field, v) for v in c["enum"]], name="enum"))
-        if "pattern" in c:
-            fc.append(pa.Check.str_matches(f"(?:{c['pattern']})\\Z", name="pattern"))
-        if "minimum" in c:
-            fc.append(pa.Check.ge(_bound(field, c["minimum"]), name="minimum"))
-        if "maximum" in c:
-            fc.append(pa.Check.le(_bound(field, c["maximum"]), name="maximum"))
-        if "minLength" in c:
-            fc.append(pa.Check.str_length(min_value=c["minLength"], name="minLength"))
-        if "maxLength" in c:
-            fc.append(pa.Check.str_length(max_value=c["maxLength"], name="maxLength"))
-        cols[name] = pa.Column(DTYPES.get(field.get("type", "string")), checks=fc,
+        cols[name] = pa.Column(DTYPES.get(field.get("type", "string")), checks=[ch for _, ch in _constraint_checks(field)],
                                nullable=not c.get("required", False), unique=bool(c.get("unique", False)))
     pk = [k for k in primary_key(schema) if k in columns]
     return pa.DataFrameSchema(cols, checks=list(checks), unique=pk or None, coerce=False, strict=False)
@@ -145,6 +151,11 @@ def run_pandera(file: str, schema: dict, typed: pd.DataFrame, failed: pd.DataFra
     except pa.errors.SchemaErrors as e:
         fc = e.failure_cases
     constraints = {f["name"]: f.get("constraints", {}) for f in schema["fields"]}
+    # pandera names its built-in checks itself; map (column, check number) back to the constraint.
+    names = {(f["name"], i): cname for f in schema["fields"] for i, (cname, _) in enumerate(_constraint_checks(f))}
+    number = pd.to_numeric(fc["check_number"], errors="coerce")
+    fc["check"] = [names.get((col, int(n)), chk) if pd.notna(n) and ctx == "Column" else chk
+                   for col, n, chk, ctx in zip(fc["column"], number, fc["check"], fc["schema_context"])]
     fc = fc[fc["index"].notna()].copy()
     fc["row"] = fc["index"].astype("int64")
     # A dataframe-level rule fails once per row, whatever pandera lists per column.
@@ -163,6 +174,7 @@ def run_pandera(file: str, schema: dict, typed: pd.DataFrame, failed: pd.DataFra
         elif check == "field_uniqueness":
             rule, msg = "unique", "the value occurs more than once"
         elif check in rule_info:
+            rows = rows[~failed.loc[rows].any(axis=1).to_numpy()]  # rows with a type error are re-checked once it is fixed
             info = rule_info[check]
             rule, column, msg = info.rule, info.column, info.message
         elif check in CONSTRAINT_HINTS:

@@ -1,0 +1,97 @@
+"""Shared fixtures: a scratch copy of the real package, and helpers that break it in one place."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def pkg(tmp_path) -> Path:
+    """A copy of the package (descriptor, schemas, data) that a test may break."""
+    shutil.copy(ROOT / "datapackage.json", tmp_path / "datapackage.json")
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    return tmp_path
+
+
+def read_rows(root: Path, table: str) -> list[list[str]]:
+    with open(root / "data" / f"{table}.csv", newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+def write_rows(root: Path, table: str, rows) -> None:
+    with open(root / "data" / f"{table}.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+
+
+def set_cell(table: str, key: str, column: str, value: str):
+    """Mutation: set one cell of the row whose first column is ``key``."""
+    def apply(root: Path):
+        rows = read_rows(root, table)
+        col = rows[0].index(column)
+        hits = [r for r in rows[1:] if r[0] == key]
+        assert hits, f"no row {key} in {table}"
+        for r in hits:
+            r[col] = value
+        write_rows(root, table, rows)
+    return apply
+
+
+def set_row(table: str, key: str, **values):
+    """Mutation: set several cells of one row."""
+    def apply(root: Path):
+        for column, value in values.items():
+            set_cell(table, key, column, value)(root)
+    return apply
+
+
+def append_row(table: str, values: list[str]):
+    def apply(root: Path):
+        write_rows(root, table, read_rows(root, table) + [values])
+    return apply
+
+
+def copy_row(table: str, key: str, **changes):
+    """Mutation: append a copy of row ``key`` with some cells changed."""
+    def apply(root: Path):
+        rows = read_rows(root, table)
+        new = list(next(r for r in rows[1:] if r[0] == key))
+        for column, value in changes.items():
+            new[rows[0].index(column)] = value
+        write_rows(root, table, rows + [new])
+    return apply
+
+
+def delete_row(table: str, key: str, second: str | None = None):
+    def apply(root: Path):
+        rows = read_rows(root, table)
+        keep = [rows[0]] + [r for r in rows[1:] if not (r[0] == key and (second is None or r[1] == second))]
+        assert len(keep) < len(rows)
+        write_rows(root, table, keep)
+    return apply
+
+
+def edit_bytes(path: str, fn):
+    def apply(root: Path):
+        p = root / path
+        p.write_bytes(fn(p.read_bytes()))
+    return apply
+
+
+def edit_json(path: str, fn):
+    def apply(root: Path):
+        p = root / path
+        d = json.loads(p.read_text(encoding="utf-8"))
+        fn(d)
+        p.write_text(json.dumps(d, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return apply
+
+
+def resource(d: dict, name: str) -> dict:
+    return next(r for r in d["resources"] if r["name"] == name)

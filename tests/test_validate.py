@@ -1,0 +1,231 @@
+"""Every rule of `make validate` has a minimal broken fixture here and expects its exact problems.
+
+Each case starts from a copy of the real package, breaks it in one place, and asserts the complete
+set of problems as (file, row, column, rule), plus the wording of the first one. Row numbers count
+the header as row 1, as spreadsheets and frictionless do.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from scripts import validate as V
+from tests.conftest import (ROOT, append_row, copy_row, delete_row, edit_bytes, edit_json, resource,
+                            set_cell, set_row)
+
+F, E, A, S = "data/figures.csv", "data/events.csv", "data/actors.csv", "data/sources.csv"
+DP = "datapackage.json"
+
+
+def problems_of(root):
+    return V.validate(root)
+
+
+def located(problems):
+    return {(r.file, None if pd.isna(r.row) else int(r.row), r.column if isinstance(r.column, str) else None, r.rule)
+            for r in problems.itertuples()}
+
+
+def test_the_package_is_valid():
+    problems = problems_of(ROOT)
+    assert problems.empty, problems.to_string()
+
+
+CASES = [
+    # --- the descriptor -------------------------------------------------------------------------
+    pytest.param([edit_bytes(DP, lambda b: b.replace(b'"name": "belarus', b'"name" "belarus', 1))],
+                 {(DP, 3, None, "descriptor")}, r"not valid JSON: Expecting ':' delimiter at line 3", id="descriptor-not-json"),
+    pytest.param([edit_json(DP, lambda d: d.update(licenses="CC-BY-4.0"))],
+                 {(DP, None, None, "descriptor")}, r"licenses", id="descriptor-not-a-valid-package"),
+    pytest.param([edit_json(DP, lambda d: resource(d, "roles").pop("profile"))],
+                 {(DP, None, "resources/roles", "r-compatibility")}, r"profile None, not 'tabular-data-resource'",
+                 id="resource-without-tabular-profile"),
+    pytest.param([edit_json(DP, lambda d: resource(d, "roles").update(path="../roles.csv"))],
+                 {(DP, None, "resources/roles", "path-outside-package"), ("data/roles.csv", None, None, "unlisted-file")},
+                 r"points outside the package", id="path-outside-package"),
+    pytest.param([lambda root: (root / "data/roles.csv").unlink()],
+                 {(DP, None, "resources/roles", "missing-file")}, r"data/roles.csv does not exist", id="missing-data-file"),
+    pytest.param([edit_json("schemas/roles.schema.json", lambda d: d["fields"][1].update(type="list"))],
+                 {("schemas/roles.schema.json", None, "label", "schema")}, r"type 'list'", id="schema-list-type"),
+    pytest.param([edit_json(DP, lambda d: d.pop("temporal"))],
+                 {(DP, None, None, "descriptor")}, r"no valid 'temporal'", id="no-temporal-coverage"),
+    pytest.param([lambda root: (root / "data/extra.csv").write_text("a\n1\n")],
+                 {("data/extra.csv", None, None, "unlisted-file")}, r"not a resource", id="unlisted-data-file"),
+    # --- the form of a file ---------------------------------------------------------------------
+    pytest.param([edit_bytes("data/roles.csv", lambda b: b"\xef\xbb\xbf" + b)],
+                 {("data/roles.csv", 1, None, "byte-order-mark")}, r"byte-order mark", id="bom"),
+    pytest.param([edit_bytes("data/roles.csv", lambda b: b.replace(b"\n", b"\r\n"))],
+                 {("data/roles.csv", 1, None, "line-endings")}, r"11 carriage return", id="windows-line-endings"),
+    pytest.param([edit_bytes("data/roles.csv", lambda b: b.replace("Takes part".encode(), "Tak\xe9s part".encode("latin-1")))],
+                 {("data/roles.csv", 6, None, "encoding"), ("data/roles.csv", 6, "definition", "forbidden-character")},
+                 r"not valid UTF-8", id="wrong-encoding"),
+    pytest.param([edit_bytes("data/roles.csv", lambda b: b.rstrip(b"\n"))],
+                 {("data/roles.csv", 11, None, "final-newline")}, r"does not end with a line break", id="no-final-newline"),
+    pytest.param([edit_bytes("data/roles.csv", lambda b: b.replace(b"\nissuer", b"\n\nissuer"))],
+                 {("data/roles.csv", 5, None, "blank-row")}, r"blank row", id="blank-row"),
+    pytest.param([edit_bytes("data/roles.csv", lambda b: b.replace(b"issuer,Issuer,", b"issuer,Issuer,x,"))],
+                 {("data/roles.csv", 5, None, "ragged-row")}, r"row has 4 fields, the header has 3", id="ragged-row"),
+    pytest.param([edit_bytes("data/roles.csv", lambda b: b.replace(b"code,label,definition", b"code,definition,label"))],
+                 {("data/roles.csv", 1, None, "header")}, r"columns are out of order", id="reordered-columns"),
+    pytest.param([edit_bytes("data/roles.csv", lambda b: b.replace(b"code,label,", b"code,name,"))],
+                 {("data/roles.csv", 1, None, "header")}, r"missing column\(s\) \['label'\]; unexpected column\(s\) \['name'\]",
+                 id="renamed-column"),
+    pytest.param([set_cell("roles", "issuer", "label", " Issuer")],
+                 {("data/roles.csv", 5, "label", "whitespace")}, r"leading or trailing whitespace", id="leading-whitespace"),
+    pytest.param([set_cell("events", "evt-0001", "place", "   ")],
+                 {(E, 2, "place", "whitespace-only")}, r"only whitespace", id="whitespace-only"),
+    pytest.param([set_cell("roles", "issuer", "label", "Iss\x00uer")],
+                 {("data/roles.csv", 5, "label", "forbidden-character")}, r"U\+0000", id="nul-character"),
+    pytest.param([set_cell("roles", "issuer", "label", "Issuer\u202e")],
+                 {("data/roles.csv", 5, "label", "forbidden-character")}, r"U\+202E", id="bidi-override"),
+    pytest.param([edit_bytes("data/roles.csv", lambda b: b.replace(b"\nissuer,", b'\n"issuer",'))],
+                 {("data/roles.csv", 5, None, "not-canonical")}, r"not in canonical CSV form", id="needless-quotes"),
+    pytest.param([copy_row("roles", "broadcaster", code="zz_last"), delete_row("roles", "broadcaster"),
+                  append_row("roles", ["broadcaster", "Broadcaster", "Carries the statement to the public."])],
+                 {("data/roles.csv", 12, None, "sort-order"), ("data/roles.csv", 11, "code", "unused")},
+                 r"not sorted by the primary key \(code\)", id="unsorted-rows"),
+    # --- types and Table Schema constraints -------------------------------------------------------
+    pytest.param([set_cell("figures", "fig-0002", "value_stated", "7,000")],
+                 {(F, 3, "value_stated", "type")}, r"not a valid integer", id="thousands-separator"),
+    pytest.param([set_cell("figures", "fig-0002", "value_high", "seven thousand")],
+                 {(F, 3, "value_high", "type")}, r"not a valid integer", id="number-in-words"),
+    pytest.param([set_cell("figures", "fig-0004", "value_low", "-2")],
+                 {(F, 5, "value_low", "minimum"), (F, 5, "value_low", "bounds-qualifier")},
+                 r"violates constraint minimum = 0", id="negative-count"),
+    pytest.param([set_cell("events", "evt-0001", "start_date", "2020-02-30")],
+                 {(E, 2, "start_date", "type")}, r"not a valid date", id="impossible-date"),
+    pytest.param([set_cell("events", "evt-0001", "start_date", "09/08/2020")],
+                 {(E, 2, "start_date", "type")}, r"not a valid date", id="non-iso-date"),
+    pytest.param([set_cell("sources", "src-0001", "consulted", "yes")],
+                 {(S, 2, "consulted", "type")}, r"not one of \['true', 'false'\]", id="bad-boolean"),
+    pytest.param([set_cell("events", "evt-0001", "summary", "")],
+                 {(E, 2, "summary", "required")}, r"the value is missing", id="required-value"),
+    pytest.param([set_cell("figures", "fig-0003", "figure_id", "fig-0003x")],
+                 {(F, 4, "figure_id", "pattern")}, r"violates constraint pattern = '\^fig-\[0-9\]\{4,\}\$'", id="malformed-id"),
+    pytest.param([set_cell("figures", "fig-0003", "figure_id", "fig-0003\u200b")],
+                 {(F, 4, "figure_id", "forbidden-character"), (F, 4, "figure_id", "pattern")}, r"U\+200B",
+                 id="invisible-character-in-id"),
+    pytest.param([set_cell("sources", "src-0001", "url", "ftp://example.org/a")],
+                 {(S, 2, "url", "pattern")}, r"\^https\?://", id="url-not-http"),
+    pytest.param([set_cell("actors", "act-0001", "wikidata_id", "12345")],
+                 {(A, 2, "wikidata_id", "pattern")}, r"pattern", id="malformed-wikidata-id"),
+    pytest.param([set_cell("events", "evt-0001", "summary", "x" * 2001)],
+                 {(E, 2, "summary", "maxLength")}, r"maxLength = 2000", id="too-long"),
+    pytest.param([copy_row("figures", "fig-0008")],
+                 {(F, 10, "figure_id", "primary-key"), (F, 9, "figure_id", "primary-key")}, r"duplicate primary key",
+                 id="duplicate-id"),
+    pytest.param([copy_row("event_actors", "evt-0009")],
+                 {("data/event_actors.csv", 13, "event_id", "primary-key"), ("data/event_actors.csv", 14, "event_id", "primary-key")},
+                 r"duplicate primary key \(event_id, actor_id, role\)", id="duplicate-composite-key"),
+    pytest.param([edit_json("schemas/roles.schema.json", lambda d: d["fields"][1]["constraints"].update(enum=["Issuer"]))],
+                 {("data/roles.csv", r, "label", "enum") for r in (2, 3, 4, 6, 7, 8, 9, 10, 11)}, r"constraint enum",
+                 id="enum-constraint"),
+    pytest.param([edit_json("schemas/roles.schema.json", lambda d: d["fields"][1]["constraints"].update(unique=True)),
+                  set_cell("roles", "issuer", "label", "Speaker")],
+                 {("data/roles.csv", 5, "label", "unique"), ("data/roles.csv", 9, "label", "unique")}, r"more than once",
+                 id="unique-constraint"),
+    # --- foreign keys -------------------------------------------------------------------------------
+    pytest.param([set_cell("figures", "fig-0001", "event_id", "evt-0099")],
+                 {(F, 2, "event_id", "foreign-key")}, r"no row in data/events.csv has event_id", id="unknown-event"),
+    pytest.param([delete_row("actors", "act-0010"), delete_row("event_actors", "evt-0008", "act-0002")],
+                 # act-0002 and the role 'speaker' were used only by the deleted link, so they are now unused too.
+                 {("data/event_actors.csv", 11, "actor_id", "foreign-key"), ("data/actors.csv", 3, "actor_id", "unused"),
+                  ("data/roles.csv", 9, "code", "unused")},
+                 r"no row in data/actors.csv", id="reference-to-deleted-row"),
+    pytest.param([set_cell("figures", "fig-0001", "qualifier", "roughly")],
+                 {(F, 2, "qualifier", "foreign-key")}, r"data/qualifiers.csv", id="unknown-vocabulary-value"),
+    pytest.param([set_cell("actors", "act-0002", "parent_actor_id", "act-0077")],
+                 {(A, 3, "parent_actor_id", "foreign-key"), (A, 4, "actor_id", "unused")}, r"data/actors.csv", id="unknown-self-reference"),
+    # --- cross-field and cross-table rules ------------------------------------------------------------
+    pytest.param([set_row("figures", "fig-0004", value_low="3", value_stated="3", value_best="3", value_high="2")],
+                 {(F, 5, "value_low", "bounds-order"), (F, 5, "value_high", "bounds-qualifier")},
+                 r"value_low <= value_best <= value_high", id="bounds-out-of-order"),
+    pytest.param([set_cell("figures", "fig-0005", "value_low", "600")],
+                 {(F, 6, "value_low", "bounds-qualifier")}, r"value_low does not follow the qualifier's low_rule",
+                 id="more-than-bound-not-n-plus-1"),
+    pytest.param([set_cell("figures", "fig-0002", "value_best", "7000")],
+                 {(F, 3, "value_best", "bounds-qualifier")}, r"value_best does not follow", id="up-to-with-best-estimate"),
+    pytest.param([set_cell("figures", "fig-0003", "value_high", "")],
+                 {(F, 4, "value_high", "bounds-qualifier")}, r"value_high does not follow", id="hundreds-without-upper-bound"),
+    pytest.param([set_cell("figures", "fig-0003", "value_stated", "100")],
+                 {(F, 4, "value_stated", "stated-value")}, r"exactly when the qualifier's rules use", id="stated-value-for-hundreds"),
+    pytest.param([set_cell("figures", "fig-0007", "reference_start_date", "2020-08-18")],
+                 {(F, 8, "reference_end_date", "reference-order")}, r"before reference_start_date", id="reference-end-before-start"),
+    pytest.param([set_row("figures", "fig-0007", reference_start_date="2020-08-19", reference_end_date="2020-08-19")],
+                 {(F, 8, "reference_end_date", "reference-after-claim")}, r"after the claim was made", id="reference-after-claim"),
+    pytest.param([set_cell("figures", "fig-0002", "claimant_actor_id", "act-0006")],
+                 {(F, 3, "claimant_actor_id", "claimant-publisher")}, r"not the source's publisher", id="unattributed-not-publisher"),
+    pytest.param([set_cell("figures", "fig-0001", "source_id", "src-0004")],
+                 {(F, 2, "source_id", "source-not-consulted"), (F, 2, "claimant_actor_id", "claimant-publisher")},
+                 r"not read by the curators", id="figure-from-unread-source"),
+    pytest.param([set_cell("figures", "fig-0007", "note", "")],
+                 {(F, 8, "note", "note-required")}, r"inferred but the note does not say how", id="inferred-without-note"),
+    pytest.param([set_cell("events", "evt-0003", "date_note", "")],
+                 {(E, 4, "date_note", "note-required")}, r"date_note does not say", id="inferred-event-without-note"),
+    pytest.param([set_cell("events", "evt-0003", "end_date", "2020-08-08")],
+                 {(E, 4, "end_date", "end-before-start"), (E, 4, "end_date", "outside-coverage")}, r"before start_date",
+                 id="end-before-start"),
+    pytest.param([set_row("events", "evt-0001", start_date="2019-08-09", end_date="2019-08-09")],
+                 {(E, 2, "start_date", "outside-coverage"), (E, 2, "end_date", "outside-coverage")},
+                 r"outside the period the dataset covers", id="date-outside-coverage"),
+    pytest.param([set_cell("sources", "src-0002", "accessed_date", "2099-01-01")],
+                 {(S, 3, "accessed_date", "future-date")}, r"in the future", id="future-date"),
+    pytest.param([set_cell("sources", "src-0002", "published_date", "2026-11-26"), set_cell("sources", "src-0002", "accessed_date", "2026-11-25")],
+                 {(S, 3, "accessed_date", "accessed-before-published"), (S, 3, "published_date", "future-date")},
+                 r"accessed_date is before published_date", id="accessed-before-published"),
+    pytest.param([set_cell("sources", "src-0002", "url", "")],
+                 {(S, 3, "url", "consulted-needs-url")}, r"needs the URL", id="consulted-without-url"),
+    pytest.param([set_cell("sources", "src-0002", "accessed_date", "")],
+                 {(S, 3, "accessed_date", "consulted-needs-access-date")}, r"date it was read", id="consulted-without-access-date"),
+    pytest.param([set_cell("sources", "src-0003", "cited_by_source_id", "")],
+                 {(S, 4, "cited_by_source_id", "cited-by-required")}, r"needs the source that cites it", id="unread-without-citing-source"),
+    pytest.param([set_cell("actors", "act-0002", "public_role", "")],
+                 {(A, 3, "public_role", "person-without-public-role")}, r"without a public role", id="person-without-public-role"),
+    pytest.param([delete_row("event_sources", "evt-0007")],
+                 {(E, 8, "event_id", "unsourced")}, r"no source that the curators read", id="event-without-source"),
+    pytest.param([delete_row("event_sources", "evt-0004", "src-0001")],  # src-0004 remains, but it was not read
+                 {(E, 5, "event_id", "unsourced")}, r"no source that the curators read", id="event-only-from-unread-source"),
+    pytest.param([append_row("roles", ["witness", "Witness", "Sees the event."])],
+                 {("data/roles.csv", 12, "code", "unused")}, r"no row of the package references", id="unused-vocabulary-entry"),
+    pytest.param([append_row("actors", ["act-0013", "group", "Bystanders", "", "", "", "", "", "BY", "", "src-0001", ""])],
+                 {(A, 14, "actor_id", "unused")}, r"no row of the package references", id="unused-actor"),
+    pytest.param([append_row("sources", ["src-0005", "A title", "act-0009", "", "https://example.org/a", "2020-08-19",
+                                         "2026-11-25", "en", "news_report", "true", "", ""])],
+                 {(S, 6, "source_id", "unused")}, r"no row of the package references", id="unused-source"),
+]
+
+
+@pytest.mark.parametrize("mutations, expected, message", CASES)
+def test_each_rule_reports_its_exact_problem(pkg, mutations, expected, message):
+    for mutate in mutations:
+        mutate(pkg)
+    problems = problems_of(pkg)
+    assert located(problems) == expected, problems.to_string()
+    assert problems["message"].str.contains(message).any(), problems["message"].tolist()
+    assert problems["hint"].str.len().gt(10).all()
+
+
+def test_every_problem_of_a_table_is_reported_at_once(pkg):
+    # Two unrelated mistakes in two tables: both are reported in one run, not just the first.
+    set_cell("figures", "fig-0002", "value_stated", "7,000")(pkg)
+    set_cell("events", "evt-0001", "start_date", "2020-13-01")(pkg)
+    assert {(F, 3, "value_stated", "type"), (E, 2, "start_date", "type")} <= located(problems_of(pkg))
+
+
+def test_cli_exit_status_and_report(pkg, capsys):
+    assert V.main([str(pkg)]) == 0
+    assert "Package is valid" in capsys.readouterr().out
+    set_cell("figures", "fig-0002", "value_stated", "7,000")(pkg)
+    assert V.main([str(pkg)]) == 1
+    out = capsys.readouterr().out
+    assert "data/figures.csv, row 3, column value_stated: not a valid integer (value: '7,000')" in out
+    assert "1 problem(s) in 1 file(s)" in out
+
+
+def test_report_caps_examples_per_rule(pkg, capsys):
+    rows = [["code", "label", "definition"]] + [[f"r{i:03d}", "L", "D"] for i in range(50)]
+    from tests.conftest import write_rows
+    write_rows(pkg, "roles", rows)
+    V.main([str(pkg), "--max-examples", "5"])
+    out = capsys.readouterr().out
+    assert "... and 45 more of this rule in data/roles.csv" in out
