@@ -145,6 +145,11 @@ def _load_schema(root: Path, spath: str, name: str):
     return schema, probs
 
 
+def primary_key(schema: dict) -> list[str]:
+    pk = schema.get("primaryKey") or []
+    return [pk] if isinstance(pk, str) else list(pk)
+
+
 def _row_of_offset(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
@@ -244,8 +249,7 @@ def read_table(root: Path, res: Resource) -> Table:
                                 row=s.index[bad], column=col, value=s[bad]))
 
     # Sort order by primary key, compared as text.
-    pk = res.schema.get("primaryKey") or []
-    pk = [pk] if isinstance(pk, str) else list(pk)
+    pk = primary_key(res.schema)
     if pk and all(k in data.columns for k in pk) and len(data) > 1:
         # Each row's place in key order; a row placed before its predecessor is out of order.
         position = pd.Series(range(len(data)), index=data.sort_values(pk, kind="stable").index).reindex(data.index)

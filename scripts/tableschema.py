@@ -12,6 +12,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import problems as P
+from .package import primary_key
 
 INTEGER = r"[+-]?[0-9]+"
 NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
@@ -41,11 +42,6 @@ CONSTRAINT_HINTS = {
 
 def field_names(schema: dict) -> list[str]:
     return [f["name"] for f in schema["fields"]]
-
-
-def primary_key(schema: dict) -> list[str]:
-    pk = schema.get("primaryKey") or []
-    return [pk] if isinstance(pk, str) else list(pk)
 
 
 def foreign_keys(schema: dict, self_name: str) -> list[tuple[list[str], str, list[str]]]:

@@ -1,0 +1,120 @@
+"""Tests of the metadata itself: every field documented and used, names follow the convention,
+versions agree, the codebook is current and the standard validator accepts the package."""
+from __future__ import annotations
+
+import json
+import re
+
+import frictionless
+import pandas as pd
+import pytest
+import yaml
+
+from scripts import codebook, rules, tableschema
+from tests.conftest import ROOT
+
+DP = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+SCHEMAS = {r["name"]: json.loads((ROOT / r["schema"]).read_text(encoding="utf-8")) for r in DP["resources"]}
+FIELDS = [pytest.param(name, f, id=f"{name}.{f['name']}") for name, s in SCHEMAS.items() for f in s["fields"]]
+
+
+def test_standard_frictionless_validate_accepts_the_package():
+    report = frictionless.validate(str(ROOT / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_descriptor_core_metadata():
+    assert DP["name"] == "belarus-crackdown-2020"
+    assert re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", DP["version"])
+    assert [lic["name"] for lic in DP["licenses"]] == ["CC-BY-4.0"]
+    for key in ("title", "description", "homepage", "created", "keywords", "contributors", "temporal", "spatial"):
+        assert DP.get(key), key
+    assert all(c.get("role") for c in DP["contributors"])
+
+
+@pytest.mark.parametrize("res", DP["resources"], ids=lambda r: r["name"])
+def test_resource_loads_in_the_r_package(res):
+    # The frictionless R package 1.2.x needs these, and names columns by position.
+    assert res["profile"] == "tabular-data-resource"
+    assert res["encoding"] == "utf-8" and res["format"] == "csv"
+    assert res["path"] == f"data/{res['name']}.csv" and res["schema"] == f"schemas/{res['name']}.schema.json"
+    schema = SCHEMAS[res["name"]]
+    assert schema["missingValues"] == [""]
+    header = pd.read_csv(ROOT / res["path"], nrows=0).columns.tolist()
+    assert header == [f["name"] for f in schema["fields"]]
+
+
+def test_every_schema_file_and_data_file_belongs_to_a_resource():
+    assert sorted(p.name for p in (ROOT / "schemas").glob("*.json")) == sorted(f"{n}.schema.json" for n in SCHEMAS)
+    assert sorted(p.name for p in (ROOT / "data").glob("*.csv")) == sorted(f"{n}.csv" for n in SCHEMAS)
+
+
+@pytest.mark.parametrize("name, field", FIELDS)
+def test_every_field_is_documented(name, field):
+    assert len(field.get("description", "")) >= 10
+    assert field.get("type") in {"string", "integer", "boolean", "date"}
+    assert "example" in field and field["example"] != ""
+    assert isinstance(field.get("constraints"), dict) and "required" in field["constraints"]
+    assert "categories" not in field  # Data Package v2 only: the R package rejects it
+
+
+@pytest.mark.parametrize("name, field", FIELDS)
+def test_every_example_satisfies_its_own_field(name, field):
+    schema = {"fields": [field], "missingValues": [""]}
+    raw = pd.DataFrame({field["name"]: [str(field["example"]).lower() if field["type"] == "boolean" else str(field["example"])]}, index=[2])
+    typed, failed, probs = tableschema.parse_types("example", raw, schema)
+    assert not probs
+    assert not tableschema.run_pandera("example", schema, typed, failed, raw)
+
+
+@pytest.mark.parametrize("name, field", FIELDS)
+def test_naming_convention(name, field):
+    n = field["name"]
+    assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", n)
+    if n.endswith("_date"):
+        assert field["type"] == "date"
+    if field["type"] == "date":
+        assert n.endswith("_date")
+    if n.endswith("_id"):
+        assert field["type"] == "string" and "pattern" in field["constraints"]
+
+
+@pytest.mark.parametrize("name", SCHEMAS)
+def test_every_table_declares_keys(name):
+    schema = SCHEMAS[name]
+    assert tableschema.primary_key(schema)
+    assert "foreignKeys" in schema
+    if name not in rules.VOCABULARIES:
+        assert schema["foreignKeys"], "entity and link tables reference others"
+
+
+@pytest.mark.parametrize("name, field", FIELDS)
+def test_every_field_is_in_the_codebook(name, field):
+    section = CODEBOOK.split(f"\n## {name}\n", 1)[1].split("\n## ", 1)[0]
+    assert f"| `{field['name']}` |" in section
+
+
+CODEBOOK = (ROOT / "docs" / "codebook.md").read_text(encoding="utf-8")
+
+
+def test_codebook_is_current():
+    assert codebook.build(ROOT) == CODEBOOK, "docs/codebook.md is out of date: run `make codebook`"
+
+
+def test_every_foreign_key_and_rule_names_real_fields():
+    for name, schema in SCHEMAS.items():
+        names = {f["name"] for f in schema["fields"]}
+        for fields, ref, ref_fields in tableschema.foreign_keys(schema, name):
+            assert set(fields) <= names
+            assert set(ref_fields) <= {f["name"] for f in SCHEMAS[ref]["fields"]}
+    for rule in rules.RULES:
+        assert rule.column in {f["name"] for f in SCHEMAS[rule.table]["fields"]}, rule.check_name
+
+
+def test_versions_agree():
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    zenodo = json.loads((ROOT / ".zenodo.json").read_text(encoding="utf-8"))
+    assert cff["version"] == zenodo["version"] == DP["version"]
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "## [Unreleased]" in changelog
+    assert f"## [{DP['version']}]" in changelog

@@ -1,0 +1,39 @@
+"""The README's promises: its Python snippet runs, and its commands exist."""
+from __future__ import annotations
+
+import os
+import re
+
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_python_loading_snippet_runs(capsys):
+    snippet = re.search(r"```python\n(.*?)```", README, re.S).group(1)
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        exec(compile(snippet, "README.md", "exec"), {})
+    finally:
+        os.chdir(cwd)
+    out = capsys.readouterr().out
+    assert "Up to 7,000" in out and "More than" in out
+
+
+def test_quick_start_commands_are_make_targets():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for target in re.findall(r"^make (\w+)", README, re.M):
+        assert re.search(rf"^{target}:", makefile, re.M), target
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_qualifier_table_agrees_with_the_vocabulary():
+    # The README shows the bound rules for readers; data/qualifiers.csv is their definition.
+    import pandas as pd
+    qualifiers = pd.read_csv(ROOT / "data" / "qualifiers.csv", dtype=str, keep_default_na=False).set_index("code")
+    section = README.split("### How figures are recorded", 1)[1].split("`claimant_actor_id`", 1)[0]
+    shown = [[c.strip().strip("`") for c in line.split("|")[1:5]] for line in section.splitlines() if line.startswith("| `")]
+    assert sorted(code for code, *_ in shown) == sorted(qualifiers.index)
+    for code, low, best, high in shown:
+        assert [low, best, high] == qualifiers.loc[code, ["low_rule", "best_rule", "high_rule"]].tolist()
