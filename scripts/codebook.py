@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import rules
+from . import package, rules
 from .package import primary_key
 from .tableschema import foreign_keys
 from .validate import ROOT
@@ -76,7 +76,10 @@ def build(root: Path = ROOT) -> str:
               f"{dp['temporal']['start']} to {dp['temporal']['end']} (`temporal` in datapackage.json); claim dates are not before its start.",
               "- Form: UTF-8 without BOM, LF line endings, final line break, header equal to the schema's field names in order,",
               "  no blank or ragged rows, no leading or trailing whitespace, no control, zero-width or direction characters,",
-              "  rows sorted by primary key, minimal quoting. `make format` fixes the form without changing values.", ""]
+              "  rows sorted by primary key, minimal quoting. `make format` fixes the form without changing values.",
+              "- Free text (string fields without a pattern or format) may not start with `=`, `+`, `-` or `@`",
+              "  (spreadsheet formulas), contain HTML or script markup, or contain e-mail addresses or phone numbers:",
+              "  " + ", ".join(sorted({f"`{rule}`" for rule, *_ in package.TEXT_RULES})) + ".", ""]
     return "\n".join(lines)
 
 

@@ -24,6 +24,28 @@ FORMAT_HINT = "run `make format` to rewrite the file in canonical form (it chang
 FORBIDDEN_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufffd]")
 SUPPORTED_TYPES = {"string", "integer", "number", "boolean", "date"}
 
+# Free text (string fields with no pattern, enum or format) must be safe to open in a spreadsheet
+# or a browser and must not carry personal contact data. One combined pattern finds the few
+# suspicious cells quickly; each is then classified by the specific rule below.
+EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+PHONE = r"(?<![\w-])(?:\+|00)[1-9](?:[\s().-]?[0-9]){7,14}(?![0-9])|(?<![\w-])\(?0?[0-9]{2,3}\)?[\s-][0-9]{3}[\s-][0-9]{2}[\s-][0-9]{2}(?![0-9])"
+TEXT_RULES = [
+    ("formula-injection", r"^[=+\-@]", "the text starts with =, +, - or @, which a spreadsheet runs as a formula",
+     "reword the text so that it does not begin with =, +, - or @"),
+    ("markup", r"<\s*/?\s*[A-Za-z!?][^>]*>|javascript:", "the text contains HTML or script markup",
+     "write plain text without tags or scripts"),
+    ("personal-data", EMAIL, "the text contains what looks like an e-mail address",
+     "remove personal contact data: private persons are never recorded, and sources are cited by URL"),
+    ("personal-data", PHONE, "the text contains what looks like a phone number",
+     "remove personal contact data: private persons are never recorded, and sources are cited by URL"),
+]
+TEXT_ANY = re.compile("|".join(f"(?:{pattern})" for _, pattern, _, _ in TEXT_RULES))
+
+
+def free_text_fields(schema: dict) -> list[str]:
+    return [f["name"] for f in schema["fields"] if f.get("type", "string") == "string" and "format" not in f
+            and not {"pattern", "enum"} & set(f.get("constraints", {}))]
+
 
 @dataclass
 class Resource:
@@ -173,7 +195,7 @@ def read_table(root: Path, res: Resource) -> Table:
         first = text.index("\r")
         probs.append(P.make(f, "line-endings", f"the file has {text.count(chr(13))} carriage return(s) (Windows or old Mac line endings)",
                             FORMAT_HINT, row=_row_of_offset(text, first)))
-        text = text.replace("\r\n", "\n")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         probs.append(P.make(f, "empty-file", "the file is empty", "restore the header row and the data"))
         return Table(res, pd.DataFrame(columns=names, dtype="str"), False, probs)
@@ -229,7 +251,8 @@ def read_table(root: Path, res: Resource) -> Table:
     data = pd.DataFrame({n: body[position[n]] for n in names if n in position}, index=body.index)
     data = data.loc[~blank.reindex(data.index, fill_value=False)]
 
-    # Cell-level form: whitespace and forbidden characters.
+    # Cell-level form: whitespace and forbidden characters; safety of free text.
+    free_text = set(free_text_fields(res.schema))
     for col in data.columns:
         s = data[col]
         stripped = s.str.strip()
@@ -247,6 +270,12 @@ def read_table(root: Path, res: Resource) -> Table:
                                 [f"contains the invisible or control character U+{ord(FORBIDDEN_CHARS.search(v).group()):04X}" for v in s[bad]],
                                 "delete the character (line breaks, tabs, NUL, zero-width and direction marks are not allowed in cells)",
                                 row=s.index[bad], column=col, value=s[bad]))
+        if col in free_text:
+            suspect = s[s.str.contains(TEXT_ANY)]
+            for rule, pattern, message, hint in TEXT_RULES:
+                hit = suspect[suspect.str.contains(pattern)]
+                if len(hit):
+                    probs.append(P.make(f, rule, message, hint, row=hit.index, column=col, value=hit))
 
     # Sort order by primary key, compared as text.
     pk = primary_key(res.schema)

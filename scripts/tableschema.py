@@ -14,11 +14,11 @@ import pandera.pandas as pa
 from . import problems as P
 from .package import primary_key
 
-INTEGER = r"[+-]?[0-9]+"
+INTEGER = r"[+-]?[0-9]{1,18}"  # 64-bit range; a longer number is an error, not an overflow
 NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 URI = r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+"
-DTYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "date": "datetime64[ns]"}
+DTYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "date": "datetime64[s]"}
 TYPE_HINTS = {
     "integer": "write a whole number with digits only: no thousands separators, words or decimals (7000, not '7,000' or 'about 7000')",
     "number": "write a number with digits and a decimal point only",
@@ -88,7 +88,7 @@ def parse_types(file: str, data: pd.DataFrame, schema: dict):
         elif kind == "date":
             parsed = pd.to_datetime(s.where(s.str.fullmatch(DATE) & ~missing), format="%Y-%m-%d", errors="coerce")
             ok = parsed.notna()
-            typed[name] = parsed.astype("datetime64[ns]")
+            typed[name] = parsed.astype(DTYPES["date"])
         else:  # rejected when the schema is loaded
             continue
         bad = ~missing & ~ok.astype(bool)
