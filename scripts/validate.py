@@ -16,6 +16,8 @@ from . import package, rules, tableschema
 from . import problems as P
 
 ROOT = Path(__file__).resolve().parent.parent
+# Problems that `make format` repairs without changing a value.
+FORM_ONLY = {"byte-order-mark", "line-endings", "final-newline", "blank-row", "whitespace", "sort-order", "not-canonical"}
 
 
 def validate(root: Path, today: pd.Timestamp | None = None) -> pd.DataFrame:
@@ -67,6 +69,8 @@ def main(argv=None) -> int:
     if args.csv:
         problems.to_csv(args.csv, index=False)
     P.render(problems, max_examples=args.max_examples)
+    if len(problems) and set(problems["rule"]) <= FORM_ONLY:
+        print("Only the form of the files is wrong: run `make format`, then `make validate` again.")
     return 1 if len(problems) else 0
 
 

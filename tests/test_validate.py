@@ -257,3 +257,14 @@ def test_report_caps_examples_per_rule(pkg, capsys):
     V.main([str(pkg), "--max-examples", "5"])
     out = capsys.readouterr().out
     assert "... and 45 more of this rule in data/roles.csv" in out
+
+
+def test_form_only_problems_point_to_make_format(pkg, capsys):
+    # A CRLF file has only a form problem; a wrong value has a content problem that format cannot fix.
+    path = pkg / "data" / "roles.csv"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert V.main([str(pkg)]) == 1
+    assert "Only the form of the files is wrong: run `make format`" in capsys.readouterr().out
+    set_cell("figures", "fig-0002", "value_stated", "7,000")(pkg)
+    assert V.main([str(pkg)]) == 1
+    assert "Only the form" not in capsys.readouterr().out
