@@ -65,7 +65,12 @@ def main(argv=None) -> int:
     parser.add_argument("--max-examples", type=int, default=20, help="rows shown per file and rule (default 20)")
     parser.add_argument("--csv", metavar="FILE", help="also write every problem to FILE as CSV")
     args = parser.parse_args(argv)
-    problems = validate(Path(args.root))
+    try:
+        problems = validate(Path(args.root))
+    except Exception as e:  # a bug of ours must not look like a problem of the data
+        print(f"The validator itself failed ({type(e).__name__}: {e}). This is a bug in scripts/, not a problem "
+              "in your data: please report it with this message.", file=sys.stderr)
+        return 2
     if args.csv:
         problems.to_csv(args.csv, index=False)
     P.render(problems, max_examples=args.max_examples)
