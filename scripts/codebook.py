@@ -76,7 +76,9 @@ def build(root: Path = ROOT) -> str:
               f"{dp['temporal']['start']} to {dp['temporal']['end']} (`temporal` in datapackage.json); claim dates are not before its start.",
               "- Form: UTF-8 without BOM, LF line endings, final line break, header equal to the schema's field names in order,",
               "  no blank or ragged rows, no leading or trailing whitespace, no control, zero-width or direction characters,",
-              "  rows sorted by primary key, minimal quoting. `make format` fixes the form without changing values.", ""]
+              "  rows sorted by primary key, minimal quoting. `make format` fixes the form without changing values.",
+              "- `bytes`, `hash`: where a resource records its size and hash (the descriptor inside a release does, as",
+              "  `sha256:<hex>`), the file's size and hash equal them: a changed file is reported.", ""]
     return "\n".join(lines)
 
 
