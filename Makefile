@@ -5,13 +5,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: validate test format codebook clean help
+.PHONY: validate test format codebook release diff clean help
 
 help:
 	@echo "make validate   check the whole data package (every problem, with file, row, column, rule and hint)"
 	@echo "make test       run the test suite"
 	@echo "make format     rewrite data/*.csv in canonical form (sort order, LF, UTF-8, trimmed, minimal quoting)"
 	@echo "make codebook   regenerate docs/codebook.md from the schemas, vocabularies and rules"
+	@echo "make release    build dist/<name>-vX.Y.Z.zip and its release notes, or refuse and say why"
+	@echo "make diff OLD=v0.1.0 [NEW=HEAD]   rows added, withdrawn and changed between two versions (tags, commits, release zips)"
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +32,14 @@ format: $(STAMP)
 
 codebook: $(STAMP)
 	$(PY) -m scripts.codebook
+
+release: $(STAMP)
+	$(PY) -m scripts.release
+
+NEW ?= HEAD
+diff: $(STAMP)
+	@if [ -z "$(OLD)" ]; then echo "usage: make diff OLD=<tag, commit or release zip> [NEW=HEAD]"; exit 2; fi
+	$(PY) -m scripts.diff "$(OLD)" "$(NEW)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache

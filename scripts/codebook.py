@@ -79,7 +79,9 @@ def build(root: Path = ROOT) -> str:
               "  rows sorted by primary key, minimal quoting. `make format` fixes the form without changing values.",
               "- Free text (string fields without a pattern or format) may not start with `=`, `+`, `-` or `@`",
               "  (spreadsheet formulas), contain HTML or script markup, or contain e-mail addresses or phone numbers:",
-              "  " + ", ".join(sorted({f"`{rule}`" for rule, *_ in package.TEXT_RULES})) + ".", ""]
+              "  " + ", ".join(sorted({f"`{rule}`" for rule, *_ in package.TEXT_RULES})) + ".",
+              "- `bytes`, `hash`: where a resource records its size and hash (the descriptor inside a release does, as",
+              "  `sha256:<hex>`), the file's size and hash equal them: a changed file is reported.", ""]
     return "\n".join(lines)
 
 

@@ -5,6 +5,7 @@ encoding or a ragged row each become one problem with the file, row, column and 
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -23,6 +24,10 @@ FORMAT_HINT = "run `make format` to rewrite the file in canonical form (it chang
 # (what an undecodable byte becomes).
 FORBIDDEN_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufffd]")
 SUPPORTED_TYPES = {"string", "integer", "number", "boolean", "date"}
+# Data Package v1 `hash`: "<algorithm>:<hex digest>", or a bare hex digest meaning MD5. A release writes sha256.
+HASH = re.compile(r"(?:(md5|sha1|sha256|sha512):)?([0-9a-fA-F]+)")
+HASH_LENGTH = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
+CHANGED_HINT = "the file changed after release: restore it from the release or remove bytes/hash from the descriptor"
 
 # Free text (string fields with no pattern, enum or format) must be safe to open in a spreadsheet
 # or a browser and must not carry personal contact data. One combined pattern finds the few
@@ -53,6 +58,8 @@ class Resource:
     path: str
     schema: dict
     schema_path: str
+    bytes: int | None = None  # the size the descriptor records, if any
+    hash: tuple[str, str] | None = None  # (hashlib algorithm, lower-case hex digest) the descriptor records, if any
 
 
 @dataclass
@@ -123,10 +130,12 @@ def load_descriptor(root: Path):
                 ok = False
         if not ok:
             continue
+        size, digest, cprobs = _checksums(res, name)
+        probs += cprobs
         schema, sprobs = _load_schema(root, spath, name)
         probs += sprobs
         if schema is not None:
-            resources.append(Resource(name, rpath, schema, spath))
+            resources.append(Resource(name, rpath, schema, spath, size, digest))
 
     # The standard's own check of the descriptor (profile, names, licences, schemas ...).
     if not probs:
@@ -139,6 +148,27 @@ def load_descriptor(root: Path):
             probs.append(P.make(DESCRIPTOR, "descriptor", f"frictionless cannot read the descriptor: {e}",
                                 "make the descriptor valid against the Data Package standard"))
     return descriptor, resources, probs
+
+
+def _checksums(res: dict, name: str):
+    """The resource's recorded ``bytes`` and ``hash`` as (int or None, (algorithm, hex) or None, problems)."""
+    probs, size, digest = [], None, None
+    col = f"resources/{name}"
+    if "bytes" in res:
+        size = res["bytes"]
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            probs.append(P.make(DESCRIPTOR, "bytes", f"resource '{name}' has bytes {size!r}, not a whole number of bytes",
+                                "write the file's size in bytes as a number, e.g. \"bytes\": 1024, or remove bytes", column=col))
+            size = None
+    if "hash" in res:
+        m = HASH.fullmatch(res["hash"]) if isinstance(res["hash"], str) else None
+        algorithm = (m.group(1) or "md5") if m else None
+        if m is None or len(m.group(2)) != HASH_LENGTH[algorithm]:
+            probs.append(P.make(DESCRIPTOR, "hash", f"resource '{name}' has hash {res['hash']!r}, not '<algorithm>:<hex digest>' with algorithm {', '.join(HASH_LENGTH)}",
+                                "write the hash as \"sha256:<64 hex digits>\" (as `make release` does), or remove hash", column=col))
+        else:
+            digest = (algorithm, m.group(2).lower())
+    return size, digest, probs
 
 
 def _load_schema(root: Path, spath: str, name: str):
@@ -177,11 +207,31 @@ def _row_of_offset(text: str, offset: int) -> int:
 
 
 def read_table(root: Path, res: Resource) -> Table:
-    """Read a CSV file as text and check its form. Never raises on bad content."""
+    """Read a CSV file as text and check its recorded size and hash and its form. Never raises on bad content."""
+    raw = (root / res.path).read_bytes()
+    table = _read_form(res, raw)
+    table.problems[:0] = check_checksums(res, raw)
+    return table
+
+
+def check_checksums(res: Resource, raw: bytes) -> list:
+    """The recorded size and hash of a resource against its bytes as they are on disk (a release records them)."""
+    probs = []
+    if res.bytes is not None and len(raw) != res.bytes:
+        probs.append(P.make(res.path, "bytes", f"the file has {len(raw)} bytes, the descriptor says {res.bytes}", CHANGED_HINT))
+    if res.hash is not None:
+        algorithm, expected = res.hash
+        actual = hashlib.new(algorithm, raw).hexdigest()
+        if actual != expected:
+            probs.append(P.make(res.path, "hash", f"{algorithm} is {actual}, the descriptor says {expected}", CHANGED_HINT))
+    return probs
+
+
+def _read_form(res: Resource, raw: bytes) -> Table:
+    """Check the form of a CSV file given as bytes and read it as text."""
     f = res.path
     names = [fd["name"] for fd in res.schema["fields"]]
     probs = []
-    raw = (root / f).read_bytes()
     if raw.startswith(b"\xef\xbb\xbf"):
         probs.append(P.make(f, "byte-order-mark", "the file starts with a byte-order mark (BOM)", FORMAT_HINT, row=1))
         raw = raw[3:]

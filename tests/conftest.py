@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -95,3 +96,15 @@ def edit_json(path: str, fn):
 
 def resource(d: dict, name: str) -> dict:
     return next(r for r in d["resources"] if r["name"] == name)
+
+
+def record_checksums(*tables: str, algorithm: str = "sha256", prefix: bool = True):
+    """Mutation: record the current size and hash of some data files in the descriptor, as a release does."""
+    def apply(root: Path):
+        def fn(d):
+            for name in tables:
+                raw = (root / "data" / f"{name}.csv").read_bytes()
+                digest = hashlib.new(algorithm, raw).hexdigest()
+                resource(d, name).update(bytes=len(raw), hash=f"{algorithm}:{digest}" if prefix else digest)
+        edit_json("datapackage.json", fn)(root)
+    return apply

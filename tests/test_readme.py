@@ -37,3 +37,12 @@ def test_qualifier_table_agrees_with_the_vocabulary():
     assert sorted(code for code, *_ in shown) == sorted(qualifiers.index)
     for code, low, best, high in shown:
         assert [low, best, high] == qualifiers.loc[code, ["low_rule", "best_rule", "high_rule"]].tolist()
+
+
+def test_the_preferred_citation_is_the_one_a_release_writes():
+    # The release notes cite each version from CITATION.cff and CHANGELOG.md; the README shows the same words.
+    from scripts import release
+    meta, _ = release.read_metadata(ROOT)
+    section = README.split("## How to cite", 1)[1]
+    quoted = " ".join(line[2:] for line in section.splitlines() if line.startswith("> "))
+    assert quoted == release.citation(meta)

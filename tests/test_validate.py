@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from scripts import validate as V
-from tests.conftest import (ROOT, append_row, copy_row, delete_row, edit_bytes, edit_json, resource,
-                            set_cell, set_row)
+from tests.conftest import (ROOT, append_row, copy_row, delete_row, edit_bytes, edit_json, record_checksums,
+                            resource, set_cell, set_row)
 
 F, E, A, S = "data/figures.csv", "data/events.csv", "data/actors.csv", "data/sources.csv"
 DP = "datapackage.json"
@@ -57,6 +57,26 @@ CASES = [
     pytest.param([lambda root: (root / "schemas/roles.schema.json").unlink()],
                  {(DP, None, "resources/roles", "missing-file")},
                  r"schema file schemas/roles.schema.json does not exist", id="missing-schema-file"),
+    # --- recorded size and hash (a release's descriptor records them) ----------------------------
+    pytest.param([record_checksums("roles"), edit_bytes("data/roles.csv", lambda b: b.replace(b"Issuer,", b"Issuex,"))],
+                 {("data/roles.csv", None, None, "hash")}, r"^sha256 is [0-9a-f]{64}, the descriptor says [0-9a-f]{64}$",
+                 id="tampered-file"),
+    pytest.param([record_checksums("roles"), edit_bytes("data/roles.csv", lambda b: b[:-1])],
+                 {("data/roles.csv", None, None, "bytes"), ("data/roles.csv", None, None, "hash"),
+                  ("data/roles.csv", 11, None, "final-newline")},
+                 r"^the file has 658 bytes, the descriptor says 659$", id="truncated-file"),
+    pytest.param([record_checksums("roles", algorithm="md5", prefix=False), edit_bytes("data/roles.csv", lambda b: b.replace(b"Issuer,", b"Issuex,"))],
+                 {("data/roles.csv", None, None, "hash")}, r"^md5 is [0-9a-f]{32}, the descriptor says [0-9a-f]{32}$",
+                 id="tampered-file-bare-md5-hash"),
+    pytest.param([edit_json(DP, lambda d: resource(d, "roles").update(bytes=1))],
+                 {("data/roles.csv", None, None, "bytes")}, r"^the file has 659 bytes, the descriptor says 1$", id="wrong-bytes"),
+    pytest.param([edit_json(DP, lambda d: resource(d, "roles").update(bytes="659"))],
+                 {(DP, None, "resources/roles", "bytes")}, r"resource 'roles' has bytes '659', not a whole number", id="bytes-not-a-number"),
+    pytest.param([edit_json(DP, lambda d: resource(d, "roles").update(hash="sha256:abc123"))],
+                 {(DP, None, "resources/roles", "hash")}, r"resource 'roles' has hash 'sha256:abc123', not '<algorithm>:<hex digest>'",
+                 id="malformed-hash"),
+    pytest.param([edit_json(DP, lambda d: resource(d, "roles").update(hash="crc32:" + "0" * 64))],
+                 {(DP, None, "resources/roles", "hash")}, r"with algorithm md5, sha1, sha256, sha512", id="unsupported-hash-algorithm"),
     # --- the form of a file ---------------------------------------------------------------------
     pytest.param([edit_bytes("data/roles.csv", lambda b: b"\xef\xbb\xbf" + b)],
                  {("data/roles.csv", 1, None, "byte-order-mark")}, r"byte-order mark", id="bom"),
@@ -268,3 +288,22 @@ def test_form_only_problems_point_to_make_format(pkg, capsys):
     set_cell("figures", "fig-0002", "value_stated", "7,000")(pkg)
     assert V.main([str(pkg)]) == 1
     assert "Only the form" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("algorithm, prefix", [("sha256", True), ("sha512", True), ("md5", False)])
+def test_recorded_checksums_that_match_are_valid(pkg, algorithm, prefix):
+    record_checksums("roles", "figures", algorithm=algorithm, prefix=prefix)(pkg)
+    assert problems_of(pkg).empty
+
+
+def test_a_changed_file_names_both_digests_and_what_to_do(pkg, capsys):
+    import hashlib
+    before = hashlib.sha256((pkg / F).read_bytes()).hexdigest()
+    record_checksums("figures")(pkg)
+    edit_bytes(F, lambda b: b.replace(b"Up to 7,000", b"Up to 8,000"))(pkg)
+    after = hashlib.sha256((pkg / F).read_bytes()).hexdigest()
+    assert V.main([str(pkg)]) == 1
+    out = capsys.readouterr().out
+    assert ("data/figures.csv: hash: 1 problem(s). Hint: the file changed after release: restore it from the release "
+            "or remove bytes/hash from the descriptor") in out
+    assert f"  data/figures.csv, file: sha256 is {after}, the descriptor says {before}" in out

@@ -1,0 +1,458 @@
+"""`make release` and `make diff`: a release is reproducible, refuses what it must, and the change log
+finds every added, withdrawn and changed row.
+
+Each test builds its own git repository from a copy of the package in tmp_path, so nothing depends on
+the state of this repository and nothing is written into it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import frictionless
+import pandas as pd
+import pytest
+
+from scripts import diff as D
+from scripts import problems as P
+from scripts import release as R
+from scripts import validate as V
+from tests.conftest import (ROOT, append_row, delete_row, edit_bytes, edit_json, read_rows, record_checksums,
+                            set_cell, write_rows)
+
+NAME = "belarus-crackdown-2020"
+COMMIT_TIME = "2026-11-25T12:00:00+00:00"
+SHIPPED = ["datapackage.json", "README.md", "LICENSE", "CHANGELOG.md", "CITATION.cff", "docs/codebook.md"]
+VERSIONS_HINT = "set the same version in datapackage.json, CHANGELOG.md, CITATION.cff and .zenodo.json"
+DATES_HINT = "give CITATION.cff date-released and .zenodo.json publication_date the changelog's release date"
+INVALID = ("release refused: the package does not validate (1 problem(s), listed above): fix them (make validate), "
+           "commit, and run make release again")
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_AUTHOR_NAME="Test", GIT_AUTHOR_EMAIL="test@example.org", GIT_COMMITTER_NAME="Test",
+               GIT_COMMITTER_EMAIL="test@example.org", GIT_AUTHOR_DATE=COMMIT_TIME, GIT_COMMITTER_DATE=COMMIT_TIME,
+               GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull)
+    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, env=env, check=True)
+    return done.stdout.decode().strip()
+
+
+def commit(repo: Path, message: str = "change") -> str:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def without_unreleased(text: str) -> str:
+    """The real changelog, as it would stand at a release: nothing left under [Unreleased]."""
+    return re.sub(r"(## \[Unreleased\]\n).*?(?=## \[)", r"\1\n", text, count=1, flags=re.S)
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    """A git repository holding a copy of the package at version 0.1.0, committed and clean."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    for d in ("data", "schemas", "docs"):
+        shutil.copytree(ROOT / d, root / d)
+    for f in ("datapackage.json", "README.md", "LICENSE", "CITATION.cff", ".zenodo.json", ".gitignore"):
+        shutil.copy(ROOT / f, root / f)
+    (root / "CHANGELOG.md").write_text(without_unreleased((ROOT / "CHANGELOG.md").read_text(encoding="utf-8")), encoding="utf-8")
+    git(root, "init", "-q")
+    commit(root, "0.1.0")
+    return root
+
+
+def release(repo: Path, dist: Path, capsys):
+    code = R.main([str(repo), "--dist", str(dist)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def edit_text(path: str, old: str, new: str):
+    def apply(root: Path):
+        p = root / path
+        text = p.read_text(encoding="utf-8")
+        assert old in text, (path, old)
+        p.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return apply
+
+
+def bump_to_0_2_0(root: Path):
+    """The metadata of a release 0.2.0 of 1 December 2026, in all four places."""
+    edit_text("datapackage.json", '"version": "0.1.0"', '"version": "0.2.0"')(root)
+    edit_text("CHANGELOG.md", "## [Unreleased]\n\n", "## [Unreleased]\n\n## [0.2.0] - 2026-12-01\n\n### Changed\n"
+                                                     "- fig-0008 withdrawn and recorded again as fig-0009.\n\n")(root)
+    edit_text("CITATION.cff", "version: 0.1.0", "version: 0.2.0")(root)
+    edit_text("CITATION.cff", '"2026-11-25"', '"2026-12-01"')(root)
+    edit_text(".zenodo.json", '"version": "0.1.0"', '"version": "0.2.0"')(root)
+    edit_text(".zenodo.json", '"2026-11-25"', '"2026-12-01"')(root)
+
+
+def renumber_figure(root: Path):
+    """A valid change of the data: fig-0008 withdrawn and recorded again as fig-0009, evt-0001 reworded."""
+    rows = read_rows(root, "figures")
+    last = next(r for r in rows if r[0] == "fig-0008")
+    write_rows(root, "figures", [r for r in rows if r[0] != "fig-0008"] + [["fig-0009"] + last[1:]])
+    set_cell("events", "evt-0001", "summary", "Belarus held a presidential election; its official results set off protests.")(root)
+
+
+# --- a release ------------------------------------------------------------------------------------
+
+def test_a_release_is_the_package_with_checksums_and_rebuilds_byte_identical(repo, tmp_path, capsys):
+    committed = (repo / "datapackage.json").read_bytes()
+    code, out, err = release(repo, tmp_path / "dist", capsys)
+    assert (code, err) == (0, "")
+    zip_path = tmp_path / "dist" / f"{NAME}-v0.1.0.zip"
+    notes_path = tmp_path / "dist" / f"{NAME}-v0.1.0-notes.md"
+    digest = hashlib.sha256(zip_path.read_bytes()).hexdigest()
+    assert out.splitlines() == [
+        f"wrote {zip_path} (sha256 {digest})",
+        f"wrote {notes_path}",
+        "next: git tag -a v0.1.0 -m 'Release 0.1.0' && git push origin v0.1.0, then publish both files"]
+
+    # Rebuilt from the same commit: the same bytes, zip and notes.
+    assert release(repo, tmp_path / "again", capsys)[0] == 0
+    assert (tmp_path / "again" / zip_path.name).read_bytes() == zip_path.read_bytes()
+    assert (tmp_path / "again" / notes_path.name).read_bytes() == notes_path.read_bytes()
+
+    # The committed descriptor is never rewritten and the tree stays clean.
+    assert (repo / "datapackage.json").read_bytes() == committed
+    assert git(repo, "status", "--porcelain") == ""
+
+    with zipfile.ZipFile(zip_path) as zf:
+        infos = zf.infolist()
+        names = [i.filename for i in infos]
+        expected = sorted(SHIPPED + [p.relative_to(repo).as_posix() for d in ("data", "schemas") for p in (repo / d).iterdir()])
+        assert names == expected
+        assert {(i.date_time, i.external_attr >> 16, i.compress_type, i.create_system) for i in infos} == {
+            ((2026, 11, 25, 12, 0, 0), 0o100644, zipfile.ZIP_STORED, 3)}
+        for name in names:
+            if name != "datapackage.json":
+                assert zf.read(name) == (repo / name).read_bytes(), name
+        shipped = json.loads(zf.read("datapackage.json"))
+    # The descriptor inside the zip is the committed one plus each resource's bytes and sha256 hash.
+    original = json.loads(committed)
+    for res, before in zip(shipped["resources"], original["resources"]):
+        raw = (repo / res["path"]).read_bytes()
+        assert (res.pop("bytes"), res.pop("hash")) == (len(raw), "sha256:" + hashlib.sha256(raw).hexdigest())
+    assert shipped == original
+
+    notes = notes_path.read_text(encoding="utf-8")
+    assert notes.startswith(f"# {NAME} 0.1.0\n\nReleased 2026-11-25. Tag `v0.1.0`, commit `{git(repo, 'rev-parse', 'HEAD')}`.\n")
+    assert "First release: there is no earlier release tag, so every row is new. Rows per table: `events` 9, `figures` 8," in notes
+    assert f"`{zip_path.name}`: {zip_path.stat().st_size} bytes, sha256 `{digest}`." in notes
+    assert ("> Belarus Crackdown 2020 data team (2026). *Belarus 2020 post-election crackdown: events, figures, actors "
+            "and sources* (Version 0.1.0) [Data set]. DOI: to be assigned on archiving.") in notes
+
+
+def test_a_release_validates_and_its_checksums_catch_a_changed_file(repo, tmp_path, capsys):
+    assert release(repo, tmp_path / "dist", capsys)[0] == 0
+    zip_path = tmp_path / "dist" / f"{NAME}-v0.1.0.zip"
+    assert frictionless.validate(str(zip_path)).valid  # the standard validator reads the zip and checks the hashes
+    unpacked = tmp_path / "unpacked"
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(unpacked)
+    assert V.validate(unpacked).empty
+    edit_bytes("data/figures.csv", lambda b: b.replace(b"Up to 7,000", b"Up to 8,000"))(unpacked)
+    problems = V.validate(unpacked)
+    assert [(p.file, p.rule) for p in problems.itertuples()] == [("data/figures.csv", "hash")]
+
+
+def test_notes_hold_the_changelog_section_and_the_record_changes_since_the_previous_tag(repo, tmp_path, capsys):
+    git(repo, "tag", "-a", "v0.1.0", "-m", "Release 0.1.0")
+    renumber_figure(repo)
+    bump_to_0_2_0(repo)
+    head = commit(repo, "0.2.0")
+    code, out, err = release(repo, tmp_path / "dist", capsys)
+    assert (code, err) == (0, ""), out
+    notes = (tmp_path / "dist" / f"{NAME}-v0.2.0-notes.md").read_text(encoding="utf-8")
+    assert notes.split("## Files")[0] == f"""# {NAME} 0.2.0
+
+Released 2026-12-01. Tag `v0.2.0`, commit `{head}`.
+
+## Changes
+
+### Changed
+- fig-0008 withdrawn and recorded again as fig-0009.
+
+## Record-level changes from v0.1.0 (version 0.1.0) to v0.2.0 (version 0.2.0)
+
+| table | rows added | rows withdrawn | rows changed | values changed |
+| --- | ---: | ---: | ---: | ---: |
+| `events` | 0 | 0 | 1 | 1 |
+| `figures` | 1 | 1 | 0 | 0 |
+
+Unchanged: `actors`, `sources`, `event_actors`, `event_sources`, `event_types`, `measures`, `qualifiers`, `actor_types`, `source_types`, `roles`, `date_precisions`, `date_bases`.
+
+### `events`
+
+Rows changed (1, 1 value(s)):
+
+| event_id | field | old | new |
+| --- | --- | --- | --- |
+| evt-0001 | summary | Belarus held a presidential election whose official results gave the incumbent, Alexander Lukashenko, a very large margin of victory; the results set off protests. | Belarus held a presidential election; its official results set off protests. |
+
+### `figures`
+
+Rows added (1):
+
+| figure_id |
+| --- |
+| fig-0009 |
+
+Rows withdrawn (1):
+
+| figure_id |
+| --- |
+| fig-0008 |
+
+"""
+
+
+# --- refusals: one line each, exit status 1, nothing written ------------------------------------------
+# The package itself is valid in these fixtures; tests of metadata and git skip its validation (0.8 s each),
+# which the tests of a release above and of an invalid package below run in full.
+
+def skip_validation(root):
+    return P.concat([])
+
+
+@pytest.mark.parametrize("mutate, lines", [
+    pytest.param(edit_text("datapackage.json", '"version": "0.1.0"', '"version": "0.2.0"'),
+                 [f"CHANGELOG.md top release is 0.1.0 but datapackage.json version is 0.2.0: {VERSIONS_HINT}",
+                  f"CITATION.cff version is 0.1.0 but datapackage.json version is 0.2.0: {VERSIONS_HINT}",
+                  f".zenodo.json version is 0.1.0 but datapackage.json version is 0.2.0: {VERSIONS_HINT}"], id="descriptor-version"),
+    pytest.param(edit_text("CHANGELOG.md", "## [0.1.0] - 2026-11-25", "## [0.1.1] - 2026-11-25"),
+                 [f"CHANGELOG.md top release is 0.1.1 but datapackage.json version is 0.1.0: {VERSIONS_HINT}"], id="changelog-version"),
+    pytest.param(edit_text("CITATION.cff", "version: 0.1.0", "version: 0.1.1"),
+                 [f"CITATION.cff version is 0.1.1 but datapackage.json version is 0.1.0: {VERSIONS_HINT}"], id="cff-version"),
+    pytest.param(edit_text("CITATION.cff", '"2026-11-25"', '"2026-11-24"'),
+                 [f"CITATION.cff date-released is 2026-11-24 but CHANGELOG.md dates [0.1.0] 2026-11-25: {DATES_HINT}"], id="cff-date"),
+    pytest.param(edit_text(".zenodo.json", '"version": "0.1.0"', '"version": "0.1.1"'),
+                 [f".zenodo.json version is 0.1.1 but datapackage.json version is 0.1.0: {VERSIONS_HINT}"], id="zenodo-version"),
+    pytest.param(edit_text(".zenodo.json", '"2026-11-25"', '"2026-11-26"'),
+                 [f".zenodo.json publication_date is 2026-11-26 but CHANGELOG.md dates [0.1.0] 2026-11-25: {DATES_HINT}"], id="zenodo-date"),
+    pytest.param(edit_text("CHANGELOG.md", "## [Unreleased]\n\n", "## [Unreleased]\n\n### Added\n- A table.\n\n"),
+                 ["CHANGELOG.md has entries under [Unreleased]: move them into the section of the version you release"],
+                 id="unreleased-entries"),
+    pytest.param(edit_text("CHANGELOG.md", "## [0.1.0] - 2026-11-25", "## 0.1.0 (25 November 2026)"),
+                 ["CHANGELOG.md: the first section after [Unreleased] is '## 0.1.0 (25 November 2026)', not '## [X.Y.Z] - YYYY-MM-DD'"],
+                 id="changelog-heading"),
+])
+def test_release_refuses_metadata_that_disagrees(repo, tmp_path, capsys, monkeypatch, mutate, lines):
+    monkeypatch.setattr(R, "validate", skip_validation)
+    mutate(repo)
+    commit(repo)
+    code, out, err = release(repo, tmp_path / "dist", capsys)
+    assert code == 1
+    assert err.splitlines() == [f"release refused: {line}" for line in lines]
+    assert not (tmp_path / "dist").exists()
+
+
+def test_release_refuses_a_dirty_working_tree(repo, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(R, "validate", skip_validation)
+    (repo / "README.md").write_text("edited\n", encoding="utf-8")
+    (repo / "scratch.txt").write_text("note\n", encoding="utf-8")
+    code, out, err = release(repo, tmp_path / "dist", capsys)
+    assert code == 1
+    assert err == ("release refused: the git working tree has uncommitted changes (2 file(s): README.md, scratch.txt): "
+                   "commit or stash them, then run make release again\n")
+    assert not (tmp_path / "dist").exists()
+
+
+def test_release_refuses_a_package_that_does_not_validate(repo, tmp_path, capsys):
+    set_cell("figures", "fig-0002", "value_stated", "7,000")(repo)
+    commit(repo)
+    code, out, err = release(repo, tmp_path / "dist", capsys)
+    assert (code, err) == (1, INVALID + "\n")
+    assert "data/figures.csv, row 3, column value_stated: not a valid integer (value: '7,000')" in out
+    assert not (tmp_path / "dist").exists()
+
+
+def test_release_refuses_a_file_changed_after_its_checksum_was_recorded(repo, tmp_path, capsys):
+    record_checksums("figures")(repo)
+    before = hashlib.sha256((repo / "data/figures.csv").read_bytes()).hexdigest()
+    edit_bytes("data/figures.csv", lambda b: b.replace(b"Up to 7,000", b"Up to 8,000"))(repo)
+    after = hashlib.sha256((repo / "data/figures.csv").read_bytes()).hexdigest()
+    commit(repo)
+    code, out, err = release(repo, tmp_path / "dist", capsys)
+    assert (code, err) == (1, INVALID + "\n")
+    assert f"  data/figures.csv, file: sha256 is {after}, the descriptor says {before}" in out
+    assert not (tmp_path / "dist").exists()
+
+
+def test_release_refuses_a_version_already_released_from_another_commit(repo, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(R, "validate", skip_validation)
+    tagged = git(repo, "rev-parse", "HEAD")
+    git(repo, "tag", "-a", "v0.1.0", "-m", "Release 0.1.0")
+    edit_text("README.md", "# Belarus", "# The Belarus")(repo)
+    head = commit(repo)
+    code, out, err = release(repo, tmp_path / "dist", capsys)
+    assert code == 1
+    assert err == (f"release refused: tag v0.1.0 already names commit {tagged[:12]}, not HEAD {head[:12]}: a released version "
+                   "is never rebuilt from other content, so bump the version (see README, Versions) or check out v0.1.0\n")
+
+
+def test_release_refuses_a_version_below_an_earlier_release(repo, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(R, "validate", skip_validation)
+    git(repo, "tag", "v0.2.0")
+    code, out, err = release(repo, tmp_path / "dist", capsys)
+    assert (code, err) == (1, "release refused: version 0.1.0 is not above the release tag v0.2.0: bump it above every earlier release\n")
+
+
+def test_release_refuses_a_folder_that_is_not_a_git_working_tree(tmp_path, capsys, monkeypatch):
+    root = tmp_path / "plain"
+    shutil.copytree(ROOT / "data", root / "data")
+    shutil.copytree(ROOT / "schemas", root / "schemas")
+    for f in ("datapackage.json", "CITATION.cff", ".zenodo.json"):
+        shutil.copy(ROOT / f, root / f)
+    (root / "CHANGELOG.md").write_text(without_unreleased((ROOT / "CHANGELOG.md").read_text(encoding="utf-8")), encoding="utf-8")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))  # git must not find a repository above tmp_path
+    code, out, err = release(root, tmp_path / "dist", capsys)
+    assert (code, out) == (1, "")
+    assert err == (f"release refused: {root.resolve()} is not a git working tree: a release is built from a commit, "
+                   "so clone the repository first\n")
+
+
+# --- the record-level change log ----------------------------------------------------------------------
+
+def make_second_version(root: Path):
+    """Version 0.2.0 of the fixture: one row added, values changed, rows withdrawn (one by a composite key)."""
+    append_row("roles", ["witness", "Witness", "Sees the event."])(root)
+    set_cell("figures", "fig-0002", "value_text", "Up to 7,500")(root)
+    set_cell("figures", "fig-0002", "value_stated", "7500")(root)
+    set_cell("figures", "fig-0002", "value_high", "7500")(root)
+    set_cell("figures", "fig-0004", "note", "")(root)
+    delete_row("event_sources", "evt-0009", "src-0003")(root)
+    delete_row("roles", "target")(root)
+
+
+@pytest.fixture
+def two_tags(repo) -> Path:
+    git(repo, "tag", "v0.1.0")
+    make_second_version(repo)
+    commit(repo, "0.2.0")
+    git(repo, "tag", "v0.2.0")
+    return repo
+
+
+EXPECTED_CHANGES = [
+    # table, change, key, field, old, new
+    ("figures", "changed", "fig-0002", "value_text", "Up to 7,000", "Up to 7,500"),
+    ("figures", "changed", "fig-0002", "value_stated", "7000", "7500"),
+    ("figures", "changed", "fig-0002", "value_high", "7000", "7500"),
+    ("event_sources", "withdrawn", "evt-0009/src-0003", "", "", ""),
+    ("roles", "added", "witness", "", "", ""),
+    ("roles", "withdrawn", "target", "", "", ""),
+]
+
+
+def test_diff_between_two_tags_finds_added_changed_and_withdrawn_rows(two_tags, tmp_path, capsys):
+    note = read_rows(ROOT, "figures")[4][-1]  # fig-0004's note, emptied in the new version
+    assert D.main(["v0.1.0", "v0.2.0", "--repo", str(two_tags), "--csv", str(tmp_path / "changes.csv")]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out == f"""# Record-level changes from v0.1.0 (version 0.1.0) to v0.2.0 (version 0.1.0)
+
+| table | rows added | rows withdrawn | rows changed | values changed |
+| --- | ---: | ---: | ---: | ---: |
+| `figures` | 0 | 0 | 2 | 4 |
+| `event_sources` | 0 | 1 | 0 | 0 |
+| `roles` | 1 | 1 | 0 | 0 |
+
+Unchanged: `events`, `actors`, `sources`, `event_actors`, `event_types`, `measures`, `qualifiers`, `actor_types`, `source_types`, `date_precisions`, `date_bases`.
+
+## `figures`
+
+Rows changed (2, 4 value(s)):
+
+| figure_id | field | old | new |
+| --- | --- | --- | --- |
+| fig-0002 | value_text | Up to 7,000 | Up to 7,500 |
+| fig-0002 | value_stated | 7000 | 7500 |
+| fig-0002 | value_high | 7000 | 7500 |
+| fig-0004 | note | {note} | *(empty)* |
+
+## `event_sources`
+
+Rows withdrawn (1):
+
+| event_id | source_id |
+| --- | --- |
+| evt-0009 | src-0003 |
+
+## `roles`
+
+Rows added (1):
+
+| code |
+| --- |
+| witness |
+
+Rows withdrawn (1):
+
+| code |
+| --- |
+| target |
+"""
+    changes = pd.read_csv(tmp_path / "changes.csv", dtype=str, keep_default_na=False)
+    expected = EXPECTED_CHANGES[:3] + [("figures", "changed", "fig-0004", "note", note, "")] + EXPECTED_CHANGES[3:]
+    assert [tuple(r) for r in changes.itertuples(index=False)] == expected
+
+
+def test_diff_reads_release_zips_and_folders_like_tags(two_tags, tmp_path):
+    for tag in ("v0.1.0", "v0.2.0"):
+        version = D.open_version(tag, two_tags)
+        files = {p: version.read(p) for p in ["datapackage.json"] + [f"{d}/{n}" for d in ("data", "schemas")
+                                                                       for n in git(two_tags, "ls-tree", "--name-only", f"{tag}:{d}").split()]}
+        R.write_zip(tmp_path / f"{tag}.zip", files, R.EPOCH)
+    from_tags = D.to_frame(D.diff_versions(D.open_version("v0.1.0", two_tags), D.open_version("v0.2.0", two_tags)))
+    from_zips = D.to_frame(D.diff_versions(D.open_version(str(tmp_path / "v0.1.0.zip")), D.open_version(str(tmp_path / "v0.2.0.zip"))))
+    from_folder = D.to_frame(D.diff_versions(D.open_version(str(tmp_path / "v0.1.0.zip")), D.open_version(str(two_tags))))
+    assert len(from_tags) == 7
+    pd.testing.assert_frame_equal(from_zips, from_tags)
+    pd.testing.assert_frame_equal(from_folder, from_tags)
+
+
+def test_diff_lists_fields_added_removed_and_retyped(repo):
+    git(repo, "tag", "v0.1.0")
+    edit_bytes("data/roles.csv", lambda b: b.replace(b"code,label,definition", b"code,label,meaning"))(repo)
+    edit_json("schemas/roles.schema.json", lambda d: d["fields"][2].update(name="meaning"))(repo)
+    edit_json("schemas/figures.schema.json", lambda d: next(f for f in d["fields"] if f["name"] == "value_high").update(type="number"))(repo)
+    commit(repo)
+    d = D.diff_versions(D.open_version("v0.1.0", repo), D.open_version("HEAD", repo))
+    assert [tuple(r) for r in D.to_frame(d).itertuples(index=False)] == [
+        ("figures", "field retyped", "", "value_high", "integer", "number"),
+        ("roles", "field added", "", "meaning", "", ""),
+        ("roles", "field removed", "", "definition", "", "")]
+    text = D.to_markdown(d)
+    assert "- **Fields retyped: `value_high` from integer to number.**" in text
+    assert "- Fields added: `meaning`.\n- **Fields removed: `definition`.**" in text
+
+
+def test_diff_of_a_version_with_itself_reports_no_change(repo, capsys):
+    assert D.main(["HEAD", str(repo), "--repo", str(repo)]) == 0
+    assert capsys.readouterr().out.endswith("(version 0.1.0)\n\nNo table, field or row changed.\n")
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("v9.9.9", "diff: 'v9.9.9' is not a release zip, a folder holding datapackage.json, or a tag or commit of the git repository {repo}: "
+               "check the name (`git tag --list` shows the release tags)"),
+    ("README.md", "diff: {repo}/README.md is a file but not a zip archive: give a release zip, a package folder, or a git tag or commit"),
+    ("empty.zip", "diff: {repo}/empty.zip: the zip holds no datapackage.json, so it is not a release of the package"),
+])
+def test_diff_names_a_version_it_cannot_read(repo, capsys, spec, message):
+    with zipfile.ZipFile(repo / "empty.zip", "w") as zf:
+        zf.writestr("notes.txt", "no package here")
+    arg = spec if spec.startswith("v") else str(repo / spec)
+    assert D.main(["HEAD", arg, "--repo", str(repo)]) == 2
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", message.format(repo=repo) + "\n")
