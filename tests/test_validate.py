@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from scripts import validate as V
-from tests.conftest import (ROOT, append_row, copy_row, delete_row, edit_bytes, edit_json, record_checksums,
+from tests.conftest import (ROOT, append_row, read_rows, write_rows, copy_row, delete_row, edit_bytes, edit_json, record_checksums,
                             resource, set_cell, set_row)
 
 F, E, A, S = "data/figures.csv", "data/events.csv", "data/actors.csv", "data/sources.csv"
@@ -99,6 +99,8 @@ CASES = [
     pytest.param([edit_bytes("data/roles.csv", lambda b: b.replace(b"code,label,definition\n", b"code,label,definition,comment\n"))],
                  {("data/roles.csv", 1, None, "header")} | {("data/roles.csv", r, None, "ragged-row") for r in range(2, 12)},
                  r"unexpected column\(s\) \['comment'\]", id="extra-column"),
+    pytest.param([lambda root: write_rows(root, "roles", [r[:2] for r in read_rows(root, "roles")])],
+                 {("data/roles.csv", 1, None, "header")}, r"missing column\(s\) \['definition'\]", id="missing-column"),
     pytest.param([edit_bytes("data/roles.csv", lambda b: b.replace(b"\n", b"\r"))],
                  {("data/roles.csv", 1, None, "line-endings")}, r"carriage return", id="old-mac-line-endings"),
     pytest.param([set_cell("roles", "issuer", "label", " Issuer")],
@@ -272,7 +274,6 @@ def test_cli_exit_status_and_report(pkg, capsys):
 
 def test_report_caps_examples_per_rule(pkg, capsys):
     rows = [["code", "label", "definition"]] + [[f"r{i:03d}", "L", "D"] for i in range(50)]
-    from tests.conftest import write_rows
     write_rows(pkg, "roles", rows)
     V.main([str(pkg), "--max-examples", "5"])
     out = capsys.readouterr().out
