@@ -94,6 +94,18 @@ def _stated_matches_rules(df, ctx):
     return ((uses_n == df["value_stated"].notna()) | ~known).astype(bool)
 
 
+def _stated_in_wording(df, ctx):
+    """Where value_text writes the number in digits, value_stated is one of its numbers."""
+    digits = df["value_text"].fillna("").str.replace(r"(?<=[0-9])[, \u00a0\u202f](?=[0-9]{3}\b)", "", regex=True)
+    numbers = digits.str.findall(r"[0-9]+").explode().dropna()
+    if numbers.empty:
+        return pd.Series(True, index=df.index)
+    numbers = pd.to_numeric(numbers, errors="coerce")
+    hit = (numbers == df["value_stated"].reindex(numbers.index)).fillna(False).groupby(level=0).any()
+    has_digits = pd.Series(True, index=hit.index)
+    return (hit | ~has_digits.reindex(df.index, fill_value=False) | df["value_stated"].isna()).reindex(df.index, fill_value=True).astype(bool)
+
+
 def _bounds_ordered(df, ctx):
     low, best, high = df["value_low"], df["value_best"], df["value_high"]
     return _le(low, best) & _le(best, high) & _le(low, high)
@@ -164,6 +176,8 @@ RULES = [
          "value_stated must be given exactly when the qualifier's rules use the stated number n",
          "write the number from value_text in value_stated, or leave it empty for wording without a number ('hundreds')",
          _stated_matches_rules),
+    Rule("stated-not-in-wording", "figures", "value_stated", "value_stated is not the number written in value_text",
+         "copy the number from value_text into value_stated as plain digits (7000 for 'Up to 7,000')", _stated_in_wording),
     Rule("reference-order", "figures", "reference_end_date", "reference_end_date is before reference_start_date",
          "swap or correct the dates of the reference period", _not_after("reference_start_date", "reference_end_date")),
     Rule("reference-after-claim", "figures", "reference_end_date", "the number refers to a date after the claim was made",

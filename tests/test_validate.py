@@ -199,6 +199,8 @@ CASES = [
                  {(F, 4, "value_high", "bounds-qualifier")}, r"value_high does not follow", id="hundreds-without-upper-bound"),
     pytest.param([set_cell("figures", "fig-0003", "value_stated", "100")],
                  {(F, 4, "value_stated", "stated-value")}, r"exactly when the qualifier's rules use", id="stated-value-for-hundreds"),
+    pytest.param([set_row("figures", "fig-0002", value_stated="700", value_high="700")],
+                 {(F, 3, "value_stated", "stated-not-in-wording")}, r"not the number written in value_text", id="stated-differs-from-wording"),
     pytest.param([set_cell("figures", "fig-0007", "reference_start_date", "2020-08-18")],
                  {(F, 8, "reference_end_date", "reference-order")}, r"before reference_start_date", id="reference-end-before-start"),
     pytest.param([set_row("figures", "fig-0007", reference_start_date="2020-08-19", reference_end_date="2020-08-19")],
