@@ -240,7 +240,7 @@ def _read_form(res: Resource, raw: bytes) -> Table:
     except UnicodeDecodeError as e:
         text = raw.decode("utf-8", errors="replace")
         probs.append(P.make(f, "encoding", f"the file is not valid UTF-8 (byte {e.start}: {e.reason}); bad bytes show as U+FFFD",
-                            "save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8')", row=_row_of_offset(text, e.start)))
+                            "save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8')", row=raw.count(b"\n", 0, e.start) + 1))
     if "\r" in text:
         first = text.index("\r")
         probs.append(P.make(f, "line-endings", f"the file has {text.count(chr(13))} carriage return(s) (Windows or old Mac line endings)",
