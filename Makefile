@@ -5,13 +5,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: validate test format codebook clean help
+.PHONY: validate test format codebook bench clean help
 
 help:
 	@echo "make validate   check the whole data package (every problem, with file, row, column, rule and hint)"
 	@echo "make test       run the test suite"
 	@echo "make format     rewrite data/*.csv in canonical form (sort order, LF, UTF-8, trimmed, minimal quoting)"
 	@echo "make codebook   regenerate docs/codebook.md from the schemas, vocabularies and rules"
+	@echo "make bench      time make validate against frictionless validate on generated packages (10k-1M rows; writes docs/benchmarks.md)"
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +31,9 @@ format: $(STAMP)
 
 codebook: $(STAMP)
 	$(PY) -m scripts.codebook
+
+bench: $(STAMP)
+	$(PY) -m scripts.bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache
