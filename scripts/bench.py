@@ -414,6 +414,7 @@ def write_package(root: Path, tables: dict, text_edits: dict | None = None, expe
 
 
 def build(root: Path, n: int, bad: bool) -> pd.DataFrame | None:
+    root = Path(root)
     tables = generate(n)
     if not bad:
         write_package(root, tables)

@@ -8,6 +8,7 @@ cross-field rules of ``rules.py`` that Table Schema cannot express.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -58,6 +59,21 @@ def _true_false(field: dict):
     return field.get("trueValues", ["true", "True", "TRUE", "1"]), field.get("falseValues", ["false", "False", "FALSE", "0"])
 
 
+def by_distinct(s: pd.Series, fn) -> pd.Series:
+    """``fn(s)`` for an elementwise ``fn``, computed once per distinct value of ``s`` and spread back.
+
+    A column of a million rows holds far fewer distinct values (codes, dates, counts), so parsing and
+    pattern matching cost per distinct value. ``fn`` sees the same set of values, so any inference it
+    makes from them (a result dtype) is the same as on the whole column.
+    """
+    codes, distinct = pd.factorize(s, use_na_sentinel=False)
+    if len(distinct) == len(s):
+        return fn(s)
+    out = fn(pd.Series(distinct, dtype=s.dtype)).take(codes)
+    out.index = s.index
+    return out
+
+
 def parse_types(file: str, data: pd.DataFrame, schema: dict):
     """Return the typed frame (failed cells become missing) and the type problems."""
     missing_values = schema.get("missingValues", [""])
@@ -73,20 +89,21 @@ def parse_types(file: str, data: pd.DataFrame, schema: dict):
         if kind == "string":
             ok = pd.Series(True, index=s.index)
             if field.get("format") == "uri":
-                ok = ~present.notna() | present.str.fullmatch(URI).fillna(False).astype(bool)
+                ok = ~present.notna() | by_distinct(present, lambda v: v.str.fullmatch(URI)).fillna(False).astype(bool)
             typed[name] = present.astype("object").where(ok & ~missing, None)
         elif kind == "integer":
-            ok = s.str.fullmatch(INTEGER)
-            typed[name] = pd.to_numeric(s.where(ok & ~missing), errors="coerce").astype("Int64")
+            ok = by_distinct(s, lambda v: v.str.fullmatch(INTEGER))
+            typed[name] = by_distinct(s.where(ok & ~missing), lambda v: pd.to_numeric(v, errors="coerce")).astype("Int64")
         elif kind == "number":
-            ok = s.str.fullmatch(NUMBER)
-            typed[name] = pd.to_numeric(s.where(ok & ~missing), errors="coerce").astype("Float64")
+            ok = by_distinct(s, lambda v: v.str.fullmatch(NUMBER))
+            typed[name] = by_distinct(s.where(ok & ~missing), lambda v: pd.to_numeric(v, errors="coerce")).astype("Float64")
         elif kind == "boolean":
             true, false = _true_false(field)
             ok = s.isin(true + false)
             typed[name] = pd.Series(pd.NA, index=s.index, dtype="boolean").mask(s.isin(true), True).mask(s.isin(false), False)
         elif kind == "date":
-            parsed = pd.to_datetime(s.where(s.str.fullmatch(DATE) & ~missing), format="%Y-%m-%d", errors="coerce")
+            parsed = by_distinct(s, lambda v: pd.to_datetime(v.where(v.str.fullmatch(DATE) & ~v.isin(missing_values)),
+                                                              format="%Y-%m-%d", errors="coerce"))
             ok = parsed.notna()
             typed[name] = parsed.astype("datetime64[ns]")
         else:  # rejected when the schema is loaded
@@ -137,15 +154,52 @@ def pandera_schema(schema: dict, columns, checks=()) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(cols, checks=list(checks), unique=pk or None, coerce=False, strict=False)
 
 
+def failure_cases(full: pa.DataFrameSchema, typed: pd.DataFrame) -> pd.DataFrame | None:
+    """pandera's failure cases of ``full`` on ``typed`` (None when it passes), validated in two parts.
+
+    The checks of a row (primary key, unique columns, the dataframe-level rules) run on the whole frame.
+    The element-wise checks of each column (dtype, nullability, pattern, length, range, enum) give the
+    same answer for equal values, so they run on the column's distinct values, and each failing value is
+    reported on every row that holds it: a million rows of a handful of codes or dates cost a handful of
+    checks. Both parts are pandera schemas built from ``full``; the result has pandera's columns.
+    """
+    frames = []
+    row_level = pa.DataFrameSchema({name: pa.Column(None, nullable=True, unique=True)
+                                    for name, col in full.columns.items() if col.unique},
+                                   checks=full.checks, unique=full.unique, coerce=False, strict=False)
+    try:
+        row_level.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as e:
+        frames.append(e.failure_cases)
+    for name, col in full.columns.items():
+        s = typed[name]
+        codes, distinct = pd.factorize(s, use_na_sentinel=False)
+        values = pd.Series(distinct, dtype=s.dtype)
+        element = pa.DataFrameSchema({name: pa.Column(col.dtype, checks=col.checks, nullable=col.nullable)},
+                                     coerce=False, strict=False)
+        try:
+            element.validate(values.to_frame(name), lazy=True)
+            continue
+        except pa.errors.SchemaErrors as e:
+            fc = e.failure_cases
+        at = pd.to_numeric(fc["index"], errors="coerce")
+        mask = np.isin(codes, at.dropna().astype("int64").unique())
+        rows = pd.DataFrame({"position": codes[mask].astype("float64"), "row": typed.index[mask]})
+        fc = fc.assign(position=at.astype("float64")).merge(rows, on="position", how="left")
+        fc["index"] = fc["row"].where(fc["position"].notna(), fc["index"])  # a failure without a row keeps none
+        frames.append(fc.drop(columns=["position", "row"]))
+    if not frames:
+        return None
+    return pd.concat(frames, ignore_index=True)
+
+
 def run_pandera(file: str, schema: dict, typed: pd.DataFrame, failed: pd.DataFrame, raw: pd.DataFrame,
                 checks=(), rule_info=None) -> list:
     """Validate lazily (every failure at once) and turn pandera's failure cases into problems."""
     rule_info = rule_info or {}
-    try:
-        pandera_schema(schema, typed.columns, checks).validate(typed, lazy=True)
+    fc = failure_cases(pandera_schema(schema, typed.columns, checks), typed)
+    if fc is None:
         return []
-    except pa.errors.SchemaErrors as e:
-        fc = e.failure_cases
     constraints = {f["name"]: f.get("constraints", {}) for f in schema["fields"]}
     # pandera names its built-in checks itself; map (column, check number) back to the constraint.
     names = {(f["name"], i): cname for f in schema["fields"] for i, (cname, _) in enumerate(_constraint_checks(f))}
