@@ -47,6 +47,9 @@ class Table:
     data: pd.DataFrame  # index = row number (header is row 1); "" means missing
     columns_ok: bool  # header equals the schema's field names, in order
     problems: list = field(default_factory=list)
+    # column -> (codes, number of distinct values): equal values share a code (``pd.factorize`` order), so
+    # element-wise work on the column or on anything computed from it cell by cell can be done per code.
+    codes: dict = field(default_factory=dict)
 
 
 def _inside(root: Path, rel: str) -> bool:
@@ -218,7 +221,15 @@ def _may_contain(buf: bytes, rx: re.Pattern) -> bool:
     if lut is None:
         return True
     a = np.frombuffer(buf, dtype=np.uint8)
-    return any(lut[a[i:i + _Lines.CHUNK]].any() for i in range(0, len(a), _Lines.CHUNK))
+    for i in range(0, len(a), _Lines.CHUNK):
+        seg = a[i:i + _Lines.CHUNK]
+        if np.count_nonzero(seg < 32) != np.count_nonzero(seg == 10):  # a control character other than LF
+            if lut[seg[seg < 32]].any():
+                return True
+        high = seg[seg >= 127]  # few in most text: look these up
+        if len(high) and lut[high].any():
+            return True
+    return False
 
 
 def _ascending(keys: pd.DataFrame) -> bool:
@@ -276,8 +287,9 @@ def read_table(root: Path, res: Resource) -> Table:
         probs.append(P.make(f, "blank-row", "blank row", "delete the blank row", row=blank.index[blank]))
     nfields = pd.Series(lines.commas + 1, index=lines.number)
     quoted = np.flatnonzero(lines.quotes > 0)  # only where quotes can hide commas is the line parsed as text
+    quoted_text = pd.Series(lines.text(quoted), dtype="str")
     if len(quoted):
-        nfields.iloc[quoted] = (pd.Series(lines.text(quoted), dtype="str").str.replace(r'"(?:[^"]|"")*"', "", regex=True)
+        nfields.iloc[quoted] = (quoted_text.str.replace(r'"(?:[^"]|"")*"', "", regex=True)
                                 .str.count(",") + 1).to_numpy()
     expected = int(nfields.iloc[0])
     ragged = (nfields != expected) & ~blank
@@ -294,6 +306,9 @@ def read_table(root: Path, res: Resource) -> Table:
         probs.append(P.make(f, "unreadable", f"the CSV cannot be parsed: {e}", "check the quoting of the row named"))
         return Table(res, pd.DataFrame(columns=names, dtype="str"), False, probs)
     df.index = df.index + 1
+    may_forbid = len(df) != len(lines.number) or _may_contain(buf, FORBIDDEN_CHARS)
+    if len(df) == len(lines.number):
+        lines.buf = buf = None  # one record per line: what is still needed of the text is at hand
     header = [str(h) for h in df.iloc[0].tolist()[:expected]]
     body = df.iloc[1:]
 
@@ -316,16 +331,18 @@ def read_table(root: Path, res: Resource) -> Table:
                             "make the header row equal the schema's field names in the schema's order (the R package reads columns by position)",
                             row=1, value=",".join(header)))
     position = {h: i for i, h in enumerate(header) if header.count(h) == 1}
-    data = pd.DataFrame({n: body[position[n]] for n in names if n in position}, index=body.index)
-    data = data.loc[~blank.reindex(data.index, fill_value=False)]
+    data = pd.DataFrame({n: body[position[n]] for n in names if n in position}, index=body.index, copy=False)
+    if blank.any():
+        data = data.loc[~blank.reindex(data.index, fill_value=False)]
 
     # Cell-level form: whitespace and forbidden characters, each distinct value of a column looked at once.
     # When no byte of the file can start a forbidden character (line ends aside, and no value spans lines),
     # no cell holds one and the search is skipped.
-    may_forbid = len(df) != len(lines.number) or _may_contain(lines.buf, FORBIDDEN_CHARS)
+    factorized = {}
     for col in data.columns:
         s = data[col]
         codes, distinct = pd.factorize(s, use_na_sentinel=False)
+        factorized[col] = (codes, len(distinct))
         u = pd.Series(distinct, dtype=s.dtype)
         stripped = u.str.strip()
         only_u = ((stripped == "") & (u != "")).to_numpy()
@@ -361,7 +378,7 @@ def read_table(root: Path, res: Resource) -> Table:
             # quote or line break, so minimal quoting writes it back unchanged): only quoted lines are rewritten.
             rows = quoted
             canonical = df.iloc[rows, :expected].to_csv(index=False, header=False, lineterminator="\n")
-            text = "\n".join(lines.text(rows)) + "\n" if len(rows) else ""
+            text = "\n".join(quoted_text) + "\n" if len(rows) else ""
         else:  # a quoted value spans lines: compare the whole file
             rows = None
             canonical = df.iloc[:, :expected].to_csv(index=False, header=False, lineterminator="\n")
@@ -372,4 +389,4 @@ def read_table(root: Path, res: Resource) -> Table:
             row = first + 1 if rows is None else int(rows[first]) + 1
             probs.append(P.make(f, "not-canonical", "the file is not in canonical CSV form (quoting differs from minimal quoting)",
                                 FORMAT_HINT, row=row, value=b[first] if first < len(b) else None))
-    return Table(res, data, columns_ok, probs)
+    return Table(res, data, columns_ok, probs, factorized)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .tableschema import by_distinct
+from .tableschema import by_distinct, factorize
 
 # Tables every row of which must be referenced by another row of the package.
 VOCABULARIES = ["event_types", "measures", "qualifiers", "actor_types", "source_types", "roles",
@@ -261,15 +261,21 @@ def _all_missing(df: pd.DataFrame) -> pd.Series:
     return pd.Series(mask, index=df.index)
 
 
-def references(tables: dict, resources: dict, foreign_keys) -> dict:
-    """For every table, the set of its key values referenced by any foreign key in the package."""
+def references(tables: dict, resources: dict, foreign_keys, codes: dict | None = None) -> dict:
+    """For every table, the set of its key values referenced by any foreign key in the package.
+
+    ``codes`` (table -> ``Table.codes``) gives one row per distinct value of a column to look at."""
     refs: dict = {}
     for name, res in resources.items():
         if name not in tables:
             continue
         for fields, ref_name, ref_fields in foreign_keys(res.schema, name):
             if len(fields) == 1 and fields[0] in tables[name].columns:
-                refs.setdefault(ref_name, set()).update(tables[name][fields[0]].dropna().unique())
+                col = tables[name][fields[0]]
+                known = (codes or {}).get(name, {}).get(fields[0])
+                if known is not None:
+                    col = col.iloc[factorize(col, known)[1]]
+                refs.setdefault(ref_name, set()).update(col.dropna().unique())
     return refs
 
 

@@ -59,23 +59,38 @@ def _true_false(field: dict):
     return field.get("trueValues", ["true", "True", "TRUE", "1"]), field.get("falseValues", ["false", "False", "FALSE", "0"])
 
 
-def by_distinct(s: pd.Series, fn) -> pd.Series:
+def factorize(s: pd.Series, codes=None) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, first row position of each code) of ``s``; ``codes`` = (codes, n) of the column it was
+    computed from cell by cell, when known (``Table.codes``), saves hashing the column again."""
+    if codes is None:
+        c, distinct = pd.factorize(s, use_na_sentinel=False)
+        codes = (c, len(distinct))
+    c, n = codes
+    first = np.empty(n, dtype=np.int64)
+    first[c[::-1]] = np.arange(len(c) - 1, -1, -1)  # the last write of each code is its first row
+    return c, first
+
+
+def by_distinct(s: pd.Series, fn, codes=None) -> pd.Series:
     """``fn(s)`` for an elementwise ``fn``, computed once per distinct value of ``s`` and spread back.
 
     A column of a million rows holds far fewer distinct values (codes, dates, counts), so parsing and
     pattern matching cost per distinct value. ``fn`` sees the same set of values, so any inference it
     makes from them (a result dtype) is the same as on the whole column.
     """
-    codes, distinct = pd.factorize(s, use_na_sentinel=False)
-    if len(distinct) == len(s):
+    c, first = factorize(s, codes)
+    if len(first) == len(s):
         return fn(s)
-    out = fn(pd.Series(distinct, dtype=s.dtype)).take(codes)
+    out = fn(s.iloc[first].reset_index(drop=True)).take(c)
     out.index = s.index
     return out
 
 
-def parse_types(file: str, data: pd.DataFrame, schema: dict):
-    """Return the typed frame (failed cells become missing) and the type problems."""
+def parse_types(file: str, data: pd.DataFrame, schema: dict, codes: dict | None = None):
+    """Return the typed frame (failed cells become missing) and the type problems.
+
+    ``codes`` (``Table.codes``) lets the per-value parsing reuse the factorization made when reading."""
+    codes = codes or {}
     missing_values = schema.get("missingValues", [""])
     typed, probs = {}, []
     failed = pd.DataFrame(False, index=data.index, columns=data.columns)
@@ -84,26 +99,27 @@ def parse_types(file: str, data: pd.DataFrame, schema: dict):
         if name not in data.columns:
             continue
         s = data[name]
+        k = codes.get(name)
         missing = s.isin(missing_values)
         present = s.where(~missing)
         if kind == "string":
             ok = pd.Series(True, index=s.index)
             if field.get("format") == "uri":
-                ok = ~present.notna() | by_distinct(present, lambda v: v.str.fullmatch(URI)).fillna(False).astype(bool)
+                ok = ~present.notna() | by_distinct(present, lambda v: v.str.fullmatch(URI), k).fillna(False).astype(bool)
             typed[name] = present.astype("object").where(ok & ~missing, None)
         elif kind == "integer":
-            ok = by_distinct(s, lambda v: v.str.fullmatch(INTEGER))
-            typed[name] = by_distinct(s.where(ok & ~missing), lambda v: pd.to_numeric(v, errors="coerce")).astype("Int64")
+            ok = by_distinct(s, lambda v: v.str.fullmatch(INTEGER), k)
+            typed[name] = by_distinct(s.where(ok & ~missing), lambda v: pd.to_numeric(v, errors="coerce"), k).astype("Int64")
         elif kind == "number":
-            ok = by_distinct(s, lambda v: v.str.fullmatch(NUMBER))
-            typed[name] = by_distinct(s.where(ok & ~missing), lambda v: pd.to_numeric(v, errors="coerce")).astype("Float64")
+            ok = by_distinct(s, lambda v: v.str.fullmatch(NUMBER), k)
+            typed[name] = by_distinct(s.where(ok & ~missing), lambda v: pd.to_numeric(v, errors="coerce"), k).astype("Float64")
         elif kind == "boolean":
             true, false = _true_false(field)
             ok = s.isin(true + false)
             typed[name] = pd.Series(pd.NA, index=s.index, dtype="boolean").mask(s.isin(true), True).mask(s.isin(false), False)
         elif kind == "date":
             parsed = by_distinct(s, lambda v: pd.to_datetime(v.where(v.str.fullmatch(DATE) & ~v.isin(missing_values)),
-                                                              format="%Y-%m-%d", errors="coerce"))
+                                                              format="%Y-%m-%d", errors="coerce"), k)
             ok = parsed.notna()
             typed[name] = parsed.astype("datetime64[ns]")
         else:  # rejected when the schema is loaded
@@ -154,7 +170,7 @@ def pandera_schema(schema: dict, columns, checks=()) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(cols, checks=list(checks), unique=pk or None, coerce=False, strict=False)
 
 
-def failure_cases(full: pa.DataFrameSchema, typed: pd.DataFrame) -> pd.DataFrame | None:
+def failure_cases(full: pa.DataFrameSchema, typed: pd.DataFrame, codes: dict | None = None) -> pd.DataFrame | None:
     """pandera's failure cases of ``full`` on ``typed`` (None when it passes), validated in two parts.
 
     The checks of a row (primary key, unique columns, the dataframe-level rules) run on the whole frame.
@@ -173,8 +189,8 @@ def failure_cases(full: pa.DataFrameSchema, typed: pd.DataFrame) -> pd.DataFrame
         frames.append(e.failure_cases)
     for name, col in full.columns.items():
         s = typed[name]
-        codes, distinct = pd.factorize(s, use_na_sentinel=False)
-        values = pd.Series(distinct, dtype=s.dtype)
+        c, first = factorize(s, (codes or {}).get(name))
+        values = s.iloc[first].reset_index(drop=True)
         element = pa.DataFrameSchema({name: pa.Column(col.dtype, checks=col.checks, nullable=col.nullable)},
                                      coerce=False, strict=False)
         try:
@@ -183,8 +199,8 @@ def failure_cases(full: pa.DataFrameSchema, typed: pd.DataFrame) -> pd.DataFrame
         except pa.errors.SchemaErrors as e:
             fc = e.failure_cases
         at = pd.to_numeric(fc["index"], errors="coerce")
-        mask = np.isin(codes, at.dropna().astype("int64").unique())
-        rows = pd.DataFrame({"position": codes[mask].astype("float64"), "row": typed.index[mask]})
+        mask = np.isin(c, at.dropna().astype("int64").unique())
+        rows = pd.DataFrame({"position": c[mask].astype("float64"), "row": typed.index[mask]})
         fc = fc.assign(position=at.astype("float64")).merge(rows, on="position", how="left")
         fc["index"] = fc["row"].where(fc["position"].notna(), fc["index"])  # a failure without a row keeps none
         frames.append(fc.drop(columns=["position", "row"]))
@@ -194,10 +210,10 @@ def failure_cases(full: pa.DataFrameSchema, typed: pd.DataFrame) -> pd.DataFrame
 
 
 def run_pandera(file: str, schema: dict, typed: pd.DataFrame, failed: pd.DataFrame, raw: pd.DataFrame,
-                checks=(), rule_info=None) -> list:
+                checks=(), rule_info=None, codes: dict | None = None) -> list:
     """Validate lazily (every failure at once) and turn pandera's failure cases into problems."""
     rule_info = rule_info or {}
-    fc = failure_cases(pandera_schema(schema, typed.columns, checks), typed)
+    fc = failure_cases(pandera_schema(schema, typed.columns, checks), typed, codes)
     if fc is None:
         return []
     constraints = {f["name"]: f.get("constraints", {}) for f in schema["fields"]}
@@ -240,8 +256,9 @@ def run_pandera(file: str, schema: dict, typed: pd.DataFrame, failed: pd.DataFra
     return probs
 
 
-def check_foreign_keys(tables: dict, resources: dict) -> list:
-    """Every foreign key of every table, vectorised with isin/merge on the typed frames."""
+def check_foreign_keys(tables: dict, resources: dict, codes: dict | None = None) -> list:
+    """Every foreign key of every table, vectorised with isin/merge on the typed frames (a one-field key
+    looked up once per distinct value; ``codes``: table -> ``Table.codes``)."""
     probs = []
     for name, res in resources.items():
         if name not in tables:
@@ -251,10 +268,15 @@ def check_foreign_keys(tables: dict, resources: dict) -> list:
             if ref_name not in tables or not set(fields) <= set(typed.columns) or not set(ref_fields) <= set(tables[ref_name].columns):
                 continue
             ref = tables[ref_name][ref_fields].dropna()
-            src = typed[fields].dropna()
             if len(fields) == 1:
-                bad = ~src[fields[0]].isin(ref[ref_fields[0]])
+                col = typed[fields[0]]
+                target = ref[ref_fields[0]]
+                found = by_distinct(col, lambda v: v.isna() | v.isin(target), (codes or {}).get(name, {}).get(fields[0]))
+                present = col.notna().to_numpy()
+                src = typed.loc[present, fields]
+                bad = pd.Series(~found.to_numpy(dtype=bool)[present], index=src.index)
             else:
+                src = typed[fields].dropna()
                 keys = pd.MultiIndex.from_frame(ref, names=fields)
                 bad = pd.Series(~pd.MultiIndex.from_frame(src).isin(keys), index=src.index)
             if bad.any():
