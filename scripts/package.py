@@ -287,9 +287,9 @@ def read_table(root: Path, res: Resource) -> Table:
         probs.append(P.make(f, "blank-row", "blank row", "delete the blank row", row=blank.index[blank]))
     nfields = pd.Series(lines.commas + 1, index=lines.number)
     quoted = np.flatnonzero(lines.quotes > 0)  # only where quotes can hide commas is the line parsed as text
-    quoted_text = pd.Series(lines.text(quoted), dtype="str")
+    quoted_text = lines.text(quoted)
     if len(quoted):
-        nfields.iloc[quoted] = (quoted_text.str.replace(r'"(?:[^"]|"")*"', "", regex=True)
+        nfields.iloc[quoted] = (pd.Series(quoted_text, dtype="str").str.replace(r'"(?:[^"]|"")*"', "", regex=True)
                                 .str.count(",") + 1).to_numpy()
     expected = int(nfields.iloc[0])
     ragged = (nfields != expected) & ~blank

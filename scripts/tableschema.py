@@ -100,7 +100,7 @@ def parse_types(file: str, data: pd.DataFrame, schema: dict, codes: dict | None 
             continue
         s = data[name]
         k = codes.get(name)
-        missing = s.isin(missing_values)
+        missing = by_distinct(s, lambda v: v.isin(missing_values), k)
         present = s.where(~missing)
         if kind == "string":
             ok = pd.Series(True, index=s.index)
@@ -130,7 +130,7 @@ def parse_types(file: str, data: pd.DataFrame, schema: dict, codes: dict | None 
             what = {"boolean": f"not one of {_true_false(field)[0] + _true_false(field)[1]}",
                     "string": "not a valid URI (http:// or https://)"}.get(kind, f"not a valid {kind}")
             probs.append(P.make(file, "type", f"{what}", TYPE_HINTS[kind], row=s.index[bad], column=name, value=s[bad]))
-    return pd.DataFrame(typed, index=data.index), failed, probs
+    return pd.DataFrame(typed, index=data.index, copy=False), failed, probs
 
 
 def _bound(field: dict, value):
@@ -271,8 +271,9 @@ def check_foreign_keys(tables: dict, resources: dict, codes: dict | None = None)
             if len(fields) == 1:
                 col = typed[fields[0]]
                 target = ref[ref_fields[0]]
-                found = by_distinct(col, lambda v: v.isna() | v.isin(target), (codes or {}).get(name, {}).get(fields[0]))
-                present = col.notna().to_numpy()
+                known = (codes or {}).get(name, {}).get(fields[0])
+                found = by_distinct(col, lambda v: v.isna() | v.isin(target), known)
+                present = by_distinct(col, lambda v: v.notna(), known).to_numpy(dtype=bool)
                 src = typed.loc[present, fields]
                 bad = pd.Series(~found.to_numpy(dtype=bool)[present], index=src.index)
             else:
