@@ -386,7 +386,7 @@ def read_table(root: Path, res: Resource) -> Table:
         if canonical != text:
             a, b = canonical.split("\n"), text.split("\n")
             first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-            row = first + 1 if rows is None else int(rows[first]) + 1
+            row = first + 1 if rows is None else int(rows[min(first, len(rows) - 1)]) + 1
             probs.append(P.make(f, "not-canonical", "the file is not in canonical CSV form (quoting differs from minimal quoting)",
                                 FORMAT_HINT, row=row, value=b[first] if first < len(b) else None))
     return Table(res, data, columns_ok, probs, factorized)
