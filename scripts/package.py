@@ -5,6 +5,7 @@ encoding or a ragged row each become one problem with the file, row, column and 
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -12,7 +13,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+try:  # the regex parser, to tell a one-character-class pattern
+    from re import _constants as re_constants, _parser as re_parser
+except ImportError:  # pragma: no cover - Python < 3.11
+    import sre_constants as re_constants, sre_parse as re_parser
+
 import frictionless
+import numpy as np
 import pandas as pd
 
 from . import problems as P
@@ -69,6 +76,9 @@ class Table:
     data: pd.DataFrame  # index = row number (header is row 1); "" means missing
     columns_ok: bool  # header equals the schema's field names, in order
     problems: list = field(default_factory=list)
+    # column -> (codes, number of distinct values): equal values share a code (``pd.factorize`` order), so
+    # element-wise work on the column or on anything computed from it cell by cell can be done per code.
+    codes: dict = field(default_factory=dict)
 
 
 def _inside(root: Path, rel: str) -> bool:
@@ -206,6 +216,88 @@ def _row_of_offset(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
+class _Lines:
+    """The lines of a CSV text (split at LF, the text ending with one), located in its UTF-8 bytes.
+
+    Counts of commas and quotes per line come from numpy over the bytes, in chunks (bounded memory), so a
+    million-line file is not split into a million Python strings; ``text(i)`` decodes only the lines asked for.
+    """
+    CHUNK = 1 << 24
+
+    def __init__(self, buf: bytes):
+        self.buf = buf
+        a = np.frombuffer(buf, dtype=np.uint8)
+        ends, commas, quotes = [], [], []
+        carry_c = carry_q = 0
+        for start in range(0, len(a), self.CHUNK):
+            seg = a[start:start + self.CHUNK]
+            nl = np.flatnonzero(seg == 10)
+            cpos, qpos = np.flatnonzero(seg == 44), np.flatnonzero(seg == 34)
+            ends.append(nl + start)
+            commas.append(np.searchsorted(cpos, nl) + carry_c)  # commas before each line end, from the start
+            quotes.append(np.searchsorted(qpos, nl) + carry_q)
+            carry_c, carry_q = carry_c + len(cpos), carry_q + len(qpos)
+        self.ends = np.concatenate(ends) if ends else np.zeros(0, np.int64)
+        self.starts = np.concatenate([[0], self.ends[:-1] + 1]).astype(np.int64)
+        self.commas = np.diff(np.concatenate(commas), prepend=0) if commas else np.zeros(0, np.int64)
+        self.quotes = np.diff(np.concatenate(quotes), prepend=0) if quotes else np.zeros(0, np.int64)
+        self.number = pd.RangeIndex(1, len(self.ends) + 1)  # row numbers, the header being row 1
+
+    def text(self, idx) -> list[str]:
+        buf = self.buf
+        return [buf[s:e].decode("utf-8") for s, e in zip(self.starts[idx].tolist(), self.ends[idx].tolist())]
+
+
+@functools.lru_cache(maxsize=8)
+def _lead_bytes(pattern: str):
+    """For a pattern that is one character class: the bytes that can begin the UTF-8 form of a character it
+    matches, line feed aside (bool[256]); None for any other pattern."""
+    try:
+        parsed = re_parser.parse(pattern)
+    except Exception:  # pragma: no cover - the pattern compiled already
+        return None
+    if len(parsed) != 1 or parsed[0][0] not in (re_constants.IN, re_constants.LITERAL, re_constants.RANGE):
+        return None
+    rx = re.compile(pattern)
+    lut = np.zeros(256, bool)
+    for cp in range(0x10000):  # the Basic Multilingual Plane, one search each (a few milliseconds)
+        if cp != 10 and not 0xD800 <= cp <= 0xDFFF and rx.match(chr(cp)):
+            lut[chr(cp).encode("utf-8")[0]] = True
+    lut[0xF0:0xF5] = True  # characters beyond it are not enumerated: any of them is looked at
+    return lut
+
+
+def _may_contain(buf: bytes, rx: re.Pattern) -> bool:
+    """False only when no character of ``buf`` other than a line feed can match ``rx`` (one character class)."""
+    lut = _lead_bytes(rx.pattern)
+    if lut is None:
+        return True
+    a = np.frombuffer(buf, dtype=np.uint8)
+    for i in range(0, len(a), _Lines.CHUNK):
+        seg = a[i:i + _Lines.CHUNK]
+        if np.count_nonzero(seg < 32) != np.count_nonzero(seg == 10):  # a control character other than LF
+            if lut[seg[seg < 32]].any():
+                return True
+        high = seg[seg >= 127]  # few in most text: look these up
+        if len(high) and lut[high].any():
+            return True
+    return False
+
+
+def _ascending(keys: pd.DataFrame) -> bool:
+    """True when the rows are already in key order (compared as text), so the stable sort would keep them."""
+    if keys.isna().any().any():
+        return False
+    ok = np.zeros(len(keys) - 1, bool)
+    tie = np.ones(len(keys) - 1, bool)
+    for col in keys.columns:
+        v = keys[col].to_numpy(dtype=object)
+        a, b = v[:-1], v[1:]
+        ok |= tie & (a < b)
+        tie &= a == b
+    return bool((ok | tie).all())
+
+
 def read_table(root: Path, res: Resource) -> Table:
     """Read a CSV file as text and check its recorded size and hash and its form. Never raises on bad content."""
     raw = (root / res.path).read_bytes()
@@ -254,28 +346,41 @@ def _read_form(res: Resource, raw: bytes) -> Table:
                             row=text.count("\n") + 1))
         text += "\n"
 
-    # Line-level form, vectorised: field counts outside quotes, blank lines.
-    lines = pd.Series(text[:-1].split("\n"), dtype="str")
-    lines.index = lines.index + 1  # row numbers, the header being row 1
-    blank = lines.str.strip() == ""
+    # Line-level form, vectorised over the UTF-8 bytes: field counts outside quotes, blank lines.
+    del raw
+    buf = text.encode("utf-8")
+    del text
+    lines = _Lines(buf)
+    blank = pd.Series(False, index=lines.number)
+    maybe = np.flatnonzero(lines.commas == 0)  # a line with a comma is not blank; the others are looked at
+    if len(maybe):
+        blank.iloc[maybe] = (pd.Series(lines.text(maybe), dtype="str").str.strip() == "").to_numpy()
     if blank.any():
-        probs.append(P.make(f, "blank-row", "blank row", "delete the blank row", row=lines.index[blank]))
-    nfields = lines.str.replace(r'"(?:[^"]|"")*"', "", regex=True).str.count(",") + 1
+        probs.append(P.make(f, "blank-row", "blank row", "delete the blank row", row=blank.index[blank]))
+    nfields = pd.Series(lines.commas + 1, index=lines.number)
+    quoted = np.flatnonzero(lines.quotes > 0)  # only where quotes can hide commas is the line parsed as text
+    quoted_text = lines.text(quoted)
+    if len(quoted):
+        nfields.iloc[quoted] = (pd.Series(quoted_text, dtype="str").str.replace(r'"(?:[^"]|"")*"', "", regex=True)
+                                .str.count(",") + 1).to_numpy()
     expected = int(nfields.iloc[0])
     ragged = (nfields != expected) & ~blank
     if ragged.any():
         probs.append(P.make(f, "ragged-row", [f"row has {n} fields, the header has {expected}" for n in nfields[ragged]],
                             "every row needs exactly one value per column: check for a stray or missing comma, or quote a value that contains a comma",
-                            row=lines.index[ragged]))
+                            row=nfields.index[ragged]))
 
     width = int(nfields.max())
     try:
-        df = pd.read_csv(io.StringIO(text), header=None, names=range(width), dtype=str, keep_default_na=False,
+        df = pd.read_csv(io.BytesIO(buf), header=None, names=range(width), dtype=str, keep_default_na=False,
                          skip_blank_lines=False, engine="c", quoting=0)
     except Exception as e:  # pandas' parser error becomes a problem, not a traceback
         probs.append(P.make(f, "unreadable", f"the CSV cannot be parsed: {e}", "check the quoting of the row named"))
         return Table(res, pd.DataFrame(columns=names, dtype="str"), False, probs)
     df.index = df.index + 1
+    may_forbid = len(df) != len(lines.number) or _may_contain(buf, FORBIDDEN_CHARS)
+    if len(df) == len(lines.number):
+        lines.buf = buf = None  # one record per line: what is still needed of the text is at hand
     header = [str(h) for h in df.iloc[0].tolist()[:expected]]
     body = df.iloc[1:]
 
@@ -298,30 +403,39 @@ def _read_form(res: Resource, raw: bytes) -> Table:
                             "make the header row equal the schema's field names in the schema's order (the R package reads columns by position)",
                             row=1, value=",".join(header)))
     position = {h: i for i, h in enumerate(header) if header.count(h) == 1}
-    data = pd.DataFrame({n: body[position[n]] for n in names if n in position}, index=body.index)
-    data = data.loc[~blank.reindex(data.index, fill_value=False)]
+    data = pd.DataFrame({n: body[position[n]] for n in names if n in position}, index=body.index, copy=False)
+    if blank.any():
+        data = data.loc[~blank.reindex(data.index, fill_value=False)]
 
-    # Cell-level form: whitespace and forbidden characters; safety of free text.
+    # Cell-level form: whitespace and forbidden characters, and the safety of free text, each distinct
+    # value of a column looked at once. When no byte of the file can start a forbidden character (line
+    # ends aside, and no value spans lines), no cell holds one and the search is skipped.
     free_text = set(free_text_fields(res.schema))
+    factorized = {}
     for col in data.columns:
         s = data[col]
-        stripped = s.str.strip()
-        only = (stripped == "") & (s != "")
-        padded = (stripped != s) & ~only
+        codes, distinct = pd.factorize(s, use_na_sentinel=False)
+        factorized[col] = (codes, len(distinct))
+        u = pd.Series(distinct, dtype=s.dtype)
+        stripped = u.str.strip()
+        only_u = ((stripped == "") & (u != "")).to_numpy()
+        only = only_u[codes]
+        padded = ((stripped != u).to_numpy() & ~only_u)[codes]
         if only.any():
             probs.append(P.make(f, "whitespace-only", "the value is only whitespace",
                                 "empty the cell if the value is missing", row=s.index[only], column=col, value=s[only]))
         if padded.any():
             probs.append(P.make(f, "whitespace", "leading or trailing whitespace", FORMAT_HINT,
                                 row=s.index[padded], column=col, value=s[padded]))
-        bad = s.str.contains(FORBIDDEN_CHARS)
+        bad = (u.str.contains(FORBIDDEN_CHARS).to_numpy(dtype=bool) if may_forbid else np.zeros(len(u), bool))[codes]
         if bad.any():
             probs.append(P.make(f, "forbidden-character",
                                 [f"contains the invisible or control character U+{ord(FORBIDDEN_CHARS.search(v).group()):04X}" for v in s[bad]],
                                 "delete the character (line breaks, tabs, NUL, zero-width and direction marks are not allowed in cells)",
                                 row=s.index[bad], column=col, value=s[bad]))
-        if col in free_text:
-            suspect = s[s.str.contains(TEXT_ANY)]
+        flagged = u.str.contains(TEXT_ANY).to_numpy(dtype=bool) if col in free_text else None
+        if flagged is not None and flagged.any():
+            suspect = s[flagged[codes]]
             for rule, pattern, message, hint in TEXT_RULES:
                 hit = suspect[suspect.str.contains(pattern)]
                 if len(hit):
@@ -329,7 +443,7 @@ def _read_form(res: Resource, raw: bytes) -> Table:
 
     # Sort order by primary key, compared as text.
     pk = primary_key(res.schema)
-    if pk and all(k in data.columns for k in pk) and len(data) > 1:
+    if pk and all(k in data.columns for k in pk) and len(data) > 1 and not _ascending(data[pk]):
         # Each row's place in key order; a row placed before its predecessor is out of order.
         position = pd.Series(range(len(data)), index=data.sort_values(pk, kind="stable").index).reindex(data.index)
         descends = position.diff() < 0
@@ -339,10 +453,20 @@ def _read_form(res: Resource, raw: bytes) -> Table:
 
     # Canonical quoting: only when nothing more specific was found in the file's form.
     if not probs:
-        canonical = df.iloc[:, :expected].to_csv(index=False, header=False, lineterminator="\n")
+        if len(df) == len(lines.number):
+            # One record per line. A line without a quote is canonical as it stands (its fields hold no comma,
+            # quote or line break, so minimal quoting writes it back unchanged): only quoted lines are rewritten.
+            rows = quoted
+            canonical = df.iloc[rows, :expected].to_csv(index=False, header=False, lineterminator="\n")
+            text = "\n".join(quoted_text) + "\n" if len(rows) else ""
+        else:  # a quoted value spans lines: compare the whole file
+            rows = None
+            canonical = df.iloc[:, :expected].to_csv(index=False, header=False, lineterminator="\n")
+            text = buf.decode("utf-8")
         if canonical != text:
             a, b = canonical.split("\n"), text.split("\n")
             first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+            row = first + 1 if rows is None else int(rows[min(first, len(rows) - 1)]) + 1
             probs.append(P.make(f, "not-canonical", "the file is not in canonical CSV form (quoting differs from minimal quoting)",
-                                FORMAT_HINT, row=first + 1, value=b[first] if first < len(b) else None))
-    return Table(res, data, columns_ok, probs)
+                                FORMAT_HINT, row=row, value=b[first] if first < len(b) else None))
+    return Table(res, data, columns_ok, probs, factorized)

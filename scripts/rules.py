@@ -8,11 +8,15 @@ lists them from ``RULES`` below: this module is their one definition.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+
+from .tableschema import by_distinct, factorize
 
 # Tables every row of which must be referenced by another row of the package.
 VOCABULARIES = ["event_types", "measures", "qualifiers", "actor_types", "source_types", "roles",
@@ -89,7 +93,7 @@ def _stated_matches_rules(df, ctx):
     uses_n = pd.Series(False, index=df.index)
     for which in BOUNDS:
         rule = _lookup(ctx, "qualifiers", "code", f"{which}_rule", df["qualifier"])
-        uses_n |= rule.fillna("").str.startswith("n").astype(bool)
+        uses_n |= by_distinct(rule.fillna(""), lambda r: r.str.startswith("n")).astype(bool)
     known = df["qualifier"].isin(ctx.tables.get("qualifiers", pd.DataFrame({"code": []}))["code"])
     return ((uses_n == df["value_stated"].notna()) | ~known).astype(bool)
 
@@ -233,26 +237,59 @@ def future_rules(resources: dict) -> list[Rule]:
 
 
 def as_checks(rules: list[Rule], ctx: Context) -> list[pa.Check]:
-    """Wrap rules as pandera dataframe checks; a rule whose columns are missing is skipped."""
+    """Wrap rules as pandera dataframe checks; a rule whose columns are missing is skipped.
+
+    A row whose every value is missing passes, as pandera's ``ignore_na`` would have it; the mask is
+    computed once per frame here instead of by pandera for every check (``isna`` of the whole frame).
+    """
     def wrap(rule):
         def fn(df):
             try:
-                return rule.func(df, ctx).reindex(df.index, fill_value=True).astype(bool)
+                out = rule.func(df, ctx)
+                if not out.index.equals(df.index):
+                    out = out.reindex(df.index, fill_value=True)
+                out = out.astype(bool)
             except KeyError:  # a column is missing: the header problem is already reported
                 return pd.Series(True, index=df.index)
-        return pa.Check(fn, name=rule.check_name)
+            return out | all_missing(df)
+        return pa.Check(fn, name=rule.check_name, ignore_na=False)
+
+    seen = {}  # the last frame (weakly: pandera's registry keeps what the checks reference) and its mask
+
+    def all_missing(df):
+        if seen.get("frame", lambda: None)() is not df:
+            seen["frame"], seen["mask"] = weakref.ref(df), _all_missing(df)
+        return seen["mask"]
     return [wrap(r) for r in rules]
 
 
-def references(tables: dict, resources: dict, foreign_keys) -> dict:
-    """For every table, the set of its key values referenced by any foreign key in the package."""
+def _all_missing(df: pd.DataFrame) -> pd.Series:
+    """Rows whose every value is missing, looking at each column only for the rows still in question."""
+    rows = np.arange(len(df))
+    for col in sorted(df.columns, key=lambda c: df[c].dtype == object):  # typed columns first: cheap isna
+        if not len(rows):
+            break
+        rows = rows[df[col].iloc[rows].isna().to_numpy()]
+    mask = np.zeros(len(df), bool)
+    mask[rows] = True
+    return pd.Series(mask, index=df.index)
+
+
+def references(tables: dict, resources: dict, foreign_keys, codes: dict | None = None) -> dict:
+    """For every table, the set of its key values referenced by any foreign key in the package.
+
+    ``codes`` (table -> ``Table.codes``) gives one row per distinct value of a column to look at."""
     refs: dict = {}
     for name, res in resources.items():
         if name not in tables:
             continue
         for fields, ref_name, ref_fields in foreign_keys(res.schema, name):
             if len(fields) == 1 and fields[0] in tables[name].columns:
-                refs.setdefault(ref_name, set()).update(tables[name][fields[0]].dropna().unique())
+                col = tables[name][fields[0]]
+                known = (codes or {}).get(name, {}).get(fields[0])
+                if known is not None:
+                    col = col.iloc[factorize(col, known)[1]]
+                refs.setdefault(ref_name, set()).update(col.dropna().unique())
     return refs
 
 

@@ -8,6 +8,7 @@ cross-field rules of ``rules.py`` that Table Schema cannot express.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -58,8 +59,38 @@ def _true_false(field: dict):
     return field.get("trueValues", ["true", "True", "TRUE", "1"]), field.get("falseValues", ["false", "False", "FALSE", "0"])
 
 
-def parse_types(file: str, data: pd.DataFrame, schema: dict):
-    """Return the typed frame (failed cells become missing) and the type problems."""
+def factorize(s: pd.Series, codes=None) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, first row position of each code) of ``s``; ``codes`` = (codes, n) of the column it was
+    computed from cell by cell, when known (``Table.codes``), saves hashing the column again."""
+    if codes is None:
+        c, distinct = pd.factorize(s, use_na_sentinel=False)
+        codes = (c, len(distinct))
+    c, n = codes
+    first = np.empty(n, dtype=np.int64)
+    first[c[::-1]] = np.arange(len(c) - 1, -1, -1)  # the last write of each code is its first row
+    return c, first
+
+
+def by_distinct(s: pd.Series, fn, codes=None) -> pd.Series:
+    """``fn(s)`` for an elementwise ``fn``, computed once per distinct value of ``s`` and spread back.
+
+    A column of a million rows holds far fewer distinct values (codes, dates, counts), so parsing and
+    pattern matching cost per distinct value. ``fn`` sees the same set of values, so any inference it
+    makes from them (a result dtype) is the same as on the whole column.
+    """
+    c, first = factorize(s, codes)
+    if len(first) == len(s):
+        return fn(s)
+    out = fn(s.iloc[first].reset_index(drop=True)).take(c)
+    out.index = s.index
+    return out
+
+
+def parse_types(file: str, data: pd.DataFrame, schema: dict, codes: dict | None = None):
+    """Return the typed frame (failed cells become missing) and the type problems.
+
+    ``codes`` (``Table.codes``) lets the per-value parsing reuse the factorization made when reading."""
+    codes = codes or {}
     missing_values = schema.get("missingValues", [""])
     typed, probs = {}, []
     failed = pd.DataFrame(False, index=data.index, columns=data.columns)
@@ -68,25 +99,27 @@ def parse_types(file: str, data: pd.DataFrame, schema: dict):
         if name not in data.columns:
             continue
         s = data[name]
-        missing = s.isin(missing_values)
+        k = codes.get(name)
+        missing = by_distinct(s, lambda v: v.isin(missing_values), k)
         present = s.where(~missing)
         if kind == "string":
             ok = pd.Series(True, index=s.index)
             if field.get("format") == "uri":
-                ok = ~present.notna() | present.str.fullmatch(URI).fillna(False).astype(bool)
+                ok = ~present.notna() | by_distinct(present, lambda v: v.str.fullmatch(URI), k).fillna(False).astype(bool)
             typed[name] = present.astype("object").where(ok & ~missing, None)
         elif kind == "integer":
-            ok = s.str.fullmatch(INTEGER)
-            typed[name] = pd.to_numeric(s.where(ok & ~missing), errors="coerce").astype("Int64")
+            ok = by_distinct(s, lambda v: v.str.fullmatch(INTEGER), k)
+            typed[name] = by_distinct(s.where(ok & ~missing), lambda v: pd.to_numeric(v, errors="coerce"), k).astype("Int64")
         elif kind == "number":
-            ok = s.str.fullmatch(NUMBER)
-            typed[name] = pd.to_numeric(s.where(ok & ~missing), errors="coerce").astype("Float64")
+            ok = by_distinct(s, lambda v: v.str.fullmatch(NUMBER), k)
+            typed[name] = by_distinct(s.where(ok & ~missing), lambda v: pd.to_numeric(v, errors="coerce"), k).astype("Float64")
         elif kind == "boolean":
             true, false = _true_false(field)
             ok = s.isin(true + false)
             typed[name] = pd.Series(pd.NA, index=s.index, dtype="boolean").mask(s.isin(true), True).mask(s.isin(false), False)
         elif kind == "date":
-            parsed = pd.to_datetime(s.where(s.str.fullmatch(DATE) & ~missing), format="%Y-%m-%d", errors="coerce")
+            parsed = by_distinct(s, lambda v: pd.to_datetime(v.where(v.str.fullmatch(DATE) & ~v.isin(missing_values)),
+                                                              format="%Y-%m-%d", errors="coerce"), k)
             ok = parsed.notna()
             typed[name] = parsed.astype(DTYPES["date"])
         else:  # rejected when the schema is loaded
@@ -97,7 +130,7 @@ def parse_types(file: str, data: pd.DataFrame, schema: dict):
             what = {"boolean": f"not one of {_true_false(field)[0] + _true_false(field)[1]}",
                     "string": "not a valid URI (http:// or https://)"}.get(kind, f"not a valid {kind}")
             probs.append(P.make(file, "type", f"{what}", TYPE_HINTS[kind], row=s.index[bad], column=name, value=s[bad]))
-    return pd.DataFrame(typed, index=data.index), failed, probs
+    return pd.DataFrame(typed, index=data.index, copy=False), failed, probs
 
 
 def _bound(field: dict, value):
@@ -137,15 +170,52 @@ def pandera_schema(schema: dict, columns, checks=()) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(cols, checks=list(checks), unique=pk or None, coerce=False, strict=False)
 
 
+def failure_cases(full: pa.DataFrameSchema, typed: pd.DataFrame, codes: dict | None = None) -> pd.DataFrame | None:
+    """pandera's failure cases of ``full`` on ``typed`` (None when it passes), validated in two parts.
+
+    The checks of a row (primary key, unique columns, the dataframe-level rules) run on the whole frame.
+    The element-wise checks of each column (dtype, nullability, pattern, length, range, enum) give the
+    same answer for equal values, so they run on the column's distinct values, and each failing value is
+    reported on every row that holds it: a million rows of a handful of codes or dates cost a handful of
+    checks. Both parts are pandera schemas built from ``full``; the result has pandera's columns.
+    """
+    frames = []
+    row_level = pa.DataFrameSchema({name: pa.Column(None, nullable=True, unique=True)
+                                    for name, col in full.columns.items() if col.unique},
+                                   checks=full.checks, unique=full.unique, coerce=False, strict=False)
+    try:
+        row_level.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as e:
+        frames.append(e.failure_cases)
+    for name, col in full.columns.items():
+        s = typed[name]
+        c, first = factorize(s, (codes or {}).get(name))
+        values = s.iloc[first].reset_index(drop=True)
+        element = pa.DataFrameSchema({name: pa.Column(col.dtype, checks=col.checks, nullable=col.nullable)},
+                                     coerce=False, strict=False)
+        try:
+            element.validate(values.to_frame(name), lazy=True)
+            continue
+        except pa.errors.SchemaErrors as e:
+            fc = e.failure_cases
+        at = pd.to_numeric(fc["index"], errors="coerce")
+        mask = np.isin(c, at.dropna().astype("int64").unique())
+        rows = pd.DataFrame({"position": c[mask].astype("float64"), "row": typed.index[mask]})
+        fc = fc.assign(position=at.astype("float64")).merge(rows, on="position", how="left")
+        fc["index"] = fc["row"].where(fc["position"].notna(), fc["index"])  # a failure without a row keeps none
+        frames.append(fc.drop(columns=["position", "row"]))
+    if not frames:
+        return None
+    return pd.concat(frames, ignore_index=True)
+
+
 def run_pandera(file: str, schema: dict, typed: pd.DataFrame, failed: pd.DataFrame, raw: pd.DataFrame,
-                checks=(), rule_info=None) -> list:
+                checks=(), rule_info=None, codes: dict | None = None) -> list:
     """Validate lazily (every failure at once) and turn pandera's failure cases into problems."""
     rule_info = rule_info or {}
-    try:
-        pandera_schema(schema, typed.columns, checks).validate(typed, lazy=True)
+    fc = failure_cases(pandera_schema(schema, typed.columns, checks), typed, codes)
+    if fc is None:
         return []
-    except pa.errors.SchemaErrors as e:
-        fc = e.failure_cases
     constraints = {f["name"]: f.get("constraints", {}) for f in schema["fields"]}
     # pandera names its built-in checks itself; map (column, check number) back to the constraint.
     names = {(f["name"], i): cname for f in schema["fields"] for i, (cname, _) in enumerate(_constraint_checks(f))}
@@ -186,8 +256,9 @@ def run_pandera(file: str, schema: dict, typed: pd.DataFrame, failed: pd.DataFra
     return probs
 
 
-def check_foreign_keys(tables: dict, resources: dict) -> list:
-    """Every foreign key of every table, vectorised with isin/merge on the typed frames."""
+def check_foreign_keys(tables: dict, resources: dict, codes: dict | None = None) -> list:
+    """Every foreign key of every table, vectorised with isin/merge on the typed frames (a one-field key
+    looked up once per distinct value; ``codes``: table -> ``Table.codes``)."""
     probs = []
     for name, res in resources.items():
         if name not in tables:
@@ -197,10 +268,16 @@ def check_foreign_keys(tables: dict, resources: dict) -> list:
             if ref_name not in tables or not set(fields) <= set(typed.columns) or not set(ref_fields) <= set(tables[ref_name].columns):
                 continue
             ref = tables[ref_name][ref_fields].dropna()
-            src = typed[fields].dropna()
             if len(fields) == 1:
-                bad = ~src[fields[0]].isin(ref[ref_fields[0]])
+                col = typed[fields[0]]
+                target = ref[ref_fields[0]]
+                known = (codes or {}).get(name, {}).get(fields[0])
+                found = by_distinct(col, lambda v: v.isna() | v.isin(target), known)
+                present = by_distinct(col, lambda v: v.notna(), known).to_numpy(dtype=bool)
+                src = typed.loc[present, fields]
+                bad = pd.Series(~found.to_numpy(dtype=bool)[present], index=src.index)
             else:
+                src = typed[fields].dropna()
                 keys = pd.MultiIndex.from_frame(ref, names=fields)
                 bad = pd.Series(~pd.MultiIndex.from_frame(src).isin(keys), index=src.index)
             if bad.any():

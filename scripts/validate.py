@@ -40,22 +40,23 @@ def validate(root: Path, today: pd.Timestamp | None = None) -> pd.DataFrame:
                                 "add it as a resource with its schema, or delete it"))
 
     by_name = {r.name: r for r in resources}
-    raw, typed, failed = {}, {}, {}
+    raw, typed, failed, codes = {}, {}, {}, {}
     for res in resources:
         table = package.read_table(root, res)
         found += table.problems
-        t, bad, probs = tableschema.parse_types(res.path, table.data, res.schema)
+        t, bad, probs = tableschema.parse_types(res.path, table.data, res.schema, table.codes)
         found += probs
-        raw[res.name], typed[res.name], failed[res.name] = table.data, t, bad
+        raw[res.name], typed[res.name], failed[res.name], codes[res.name] = table.data, t, bad, table.codes
 
-    found += tableschema.check_foreign_keys(typed, by_name)
-    ctx = rules.Context(tables=typed, references=rules.references(typed, by_name, tableschema.foreign_keys),
+    found += tableschema.check_foreign_keys(typed, by_name, codes)
+    ctx = rules.Context(tables=typed, references=rules.references(typed, by_name, tableschema.foreign_keys, codes),
                         today=today if today is not None else rules.today(), coverage=span)
     all_rules = rules.RULES + rules.future_rules(by_name)
     for res in resources:
         mine = [r for r in all_rules if r.table == res.name]
         found += tableschema.run_pandera(res.path, res.schema, typed[res.name], failed[res.name], raw[res.name],
-                                         checks=rules.as_checks(mine, ctx), rule_info={r.check_name: r for r in mine})
+                                         checks=rules.as_checks(mine, ctx), rule_info={r.check_name: r for r in mine},
+                                         codes=codes[res.name])
     return P.concat(found)
 
 

@@ -161,7 +161,7 @@ def test_a_release_validates_and_its_checksums_catch_a_changed_file(repo, tmp_pa
     with zipfile.ZipFile(zip_path) as zf:
         zf.extractall(unpacked)
     assert V.validate(unpacked).empty
-    edit_bytes("data/figures.csv", lambda b: b.replace(b"Up to 7,000", b"Up to 8,000"))(unpacked)
+    edit_bytes("data/figures.csv", lambda b: b.replace(b"It counts detentions", b"It counts Detentions"))(unpacked)
     problems = V.validate(unpacked)
     assert [(p.file, p.rule) for p in problems.itertuples()] == [("data/figures.csv", "hash")]
 
@@ -280,7 +280,7 @@ def test_release_refuses_a_package_that_does_not_validate(repo, tmp_path, capsys
 def test_release_refuses_a_file_changed_after_its_checksum_was_recorded(repo, tmp_path, capsys):
     record_checksums("figures")(repo)
     before = hashlib.sha256((repo / "data/figures.csv").read_bytes()).hexdigest()
-    edit_bytes("data/figures.csv", lambda b: b.replace(b"Up to 7,000", b"Up to 8,000"))(repo)
+    edit_bytes("data/figures.csv", lambda b: b.replace(b"It counts detentions", b"It counts Detentions"))(repo)
     after = hashlib.sha256((repo / "data/figures.csv").read_bytes()).hexdigest()
     commit(repo)
     code, out, err = release(repo, tmp_path / "dist", capsys)

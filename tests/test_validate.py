@@ -303,7 +303,7 @@ def test_a_changed_file_names_both_digests_and_what_to_do(pkg, capsys):
     import hashlib
     before = hashlib.sha256((pkg / F).read_bytes()).hexdigest()
     record_checksums("figures")(pkg)
-    edit_bytes(F, lambda b: b.replace(b"Up to 7,000", b"Up to 8,000"))(pkg)
+    edit_bytes(F, lambda b: b.replace(b"It counts detentions", b"It counts Detentions"))(pkg)
     after = hashlib.sha256((pkg / F).read_bytes()).hexdigest()
     assert V.main([str(pkg)]) == 1
     out = capsys.readouterr().out
