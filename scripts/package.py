@@ -74,7 +74,6 @@ class Table:
     """A table read as text: one string column per schema field found in the header."""
     resource: Resource
     data: pd.DataFrame  # index = row number (header is row 1); "" means missing
-    columns_ok: bool  # header equals the schema's field names, in order
     problems: list = field(default_factory=list)
     # column -> (codes, number of distinct values): equal values share a code (``pd.factorize`` order), so
     # element-wise work on the column or on anything computed from it cell by cell can be done per code.
@@ -340,7 +339,7 @@ def _read_form(res: Resource, raw: bytes) -> Table:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         probs.append(P.make(f, "empty-file", "the file is empty", "restore the header row and the data"))
-        return Table(res, pd.DataFrame(columns=names, dtype="str"), False, probs)
+        return Table(res, pd.DataFrame(columns=names, dtype="str"), probs)
     if not text.endswith("\n"):
         probs.append(P.make(f, "final-newline", "the last line does not end with a line break", FORMAT_HINT,
                             row=text.count("\n") + 1))
@@ -376,7 +375,7 @@ def _read_form(res: Resource, raw: bytes) -> Table:
                          skip_blank_lines=False, engine="c", quoting=0)
     except Exception as e:  # pandas' parser error becomes a problem, not a traceback
         probs.append(P.make(f, "unreadable", f"the CSV cannot be parsed: {e}", "check the quoting of the row named"))
-        return Table(res, pd.DataFrame(columns=names, dtype="str"), False, probs)
+        return Table(res, pd.DataFrame(columns=names, dtype="str"), probs)
     df.index = df.index + 1
     may_forbid = len(df) != len(lines.number) or _may_contain(buf, FORBIDDEN_CHARS)
     if len(df) == len(lines.number):
@@ -385,8 +384,7 @@ def _read_form(res: Resource, raw: bytes) -> Table:
     body = df.iloc[1:]
 
     # Header.
-    columns_ok = header == names
-    if not columns_ok:
+    if header != names:
         missing = [n for n in names if n not in header]
         extra = [h for h in header if h not in names]
         dupes = sorted({h for h in header if header.count(h) > 1})
@@ -469,4 +467,4 @@ def _read_form(res: Resource, raw: bytes) -> Table:
             row = first + 1 if rows is None else int(rows[min(first, len(rows) - 1)]) + 1
             probs.append(P.make(f, "not-canonical", "the file is not in canonical CSV form (quoting differs from minimal quoting)",
                                 FORMAT_HINT, row=row, value=b[first] if first < len(b) else None))
-    return Table(res, data, columns_ok, probs, factorized)
+    return Table(res, data, probs, factorized)

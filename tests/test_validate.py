@@ -1,7 +1,7 @@
 """Every rule of `make validate` has a minimal broken fixture here and expects its exact problems.
 
 Each case starts from a copy of the real package, breaks it in one place, and asserts the complete
-set of problems as (file, row, column, rule), plus the wording of the first one. Row numbers count
+set of problems as (file, row, column, rule), and that one of them is worded as the regex says. Row numbers count
 the header as row 1, as spreadsheets and frictionless do.
 """
 from __future__ import annotations
