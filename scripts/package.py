@@ -5,11 +5,13 @@ encoding or a ragged row each become one problem with the file, row, column and 
 """
 from __future__ import annotations
 
+import ctypes
 import functools
 import hashlib
 import io
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -21,8 +23,23 @@ except ImportError:  # pragma: no cover - Python < 3.11
 import frictionless
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from . import problems as P
+
+# Memory: Arrow's jemalloc pool, set to give freed memory back at once, and glibc's malloc_trim after each
+# table (see read_table) keep the peak near what is live, not what was once allocated.
+try:
+    pa.set_memory_pool(pa.jemalloc_memory_pool())
+    pa.jemalloc_set_decay_ms(0)
+except (NotImplementedError, pa.ArrowException):  # pragma: no cover - a pyarrow built without jemalloc
+    pass
+try:
+    _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim if sys.platform.startswith("linux") else None
+except (OSError, AttributeError):  # pragma: no cover - not glibc
+    _malloc_trim = None
 
 DESCRIPTOR = "datapackage.json"
 FORMAT_HINT = "run `make format` to rewrite the file in canonical form (it changes no value)"
@@ -52,6 +69,39 @@ TEXT_RULES = [
      "remove personal contact data: private persons are never recorded, and sources are cited by URL"),
 ]
 TEXT_ANY = re.compile("|".join(f"(?:{pattern})" for _, pattern, _, _ in TEXT_RULES))
+
+# Patterns run by Arrow (RE2) over whole columns or lines at C++ speed. Each means the same in RE2 as in
+# Python's re, or finds a superset of what a Python pattern finds, which then decides (tests check both).
+# Python's whitespace (``str.isspace``, what ``str.strip`` removes) as an RE2 class:
+# (No code point above U+3000 is whitespace; tests/test_validate.py checks this against the whole range.)
+WHITESPACE = "".join(f"\\x{{{cp:x}}}" for cp in range(0x3001) if chr(cp).isspace())
+EDGE_WHITESPACE = f"^[{WHITESPACE}]|[{WHITESPACE}]$"  # what str.strip() would remove something from
+BLANK_LINE = f"^[{WHITESPACE}]*$"  # a line (with its line feed) that strips to nothing
+QUOTED_VALUE = r'"(?:[^"]|"")*"'  # what the field count skips, as pandas' reading would
+_FIELD = r'(?:[^",\n]*|"(?:[^"\n]|"")*")'
+REGULAR_LINE = rf"^{_FIELD}(?:,{_FIELD})*\n$"  # one record, quotes only around whole values
+_CANONICAL_FIELD = r'(?:[^",\n]*|"(?:[^"\n]|"")*(?:,|"")(?:[^"\n]|"")*")'  # quoted only when it holds a comma or quote
+CANONICAL_LINE = rf"^{_CANONICAL_FIELD}(?:,{_CANONICAL_FIELD})*\n$"
+# Every text that TEXT_ANY finds has one of: <, @, javascript:, a leading =, + or -, or eight ASCII digits
+# with at most two spaces, brackets, dots or hyphens between neighbours (a phone number).
+TEXT_SUSPECT = rf"[<@]|javascript:|^[=+\-]|[0-9](?:[{WHITESPACE}().\-]{{0,2}}[0-9]){{7}}"
+
+
+def _matches(values: pa.Array, pattern: str) -> np.ndarray:
+    """RE2 search of ``pattern`` in each of ``values`` (bool array; a null never matches)."""
+    return pc.match_substring_regex(values, pattern=pattern).fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def _text_suspects(u: pd.Series, arrow: pa.Array) -> np.ndarray:
+    """Which distinct values ``u`` (``arrow``: the same as Arrow strings) of a free-text column TEXT_ANY finds
+    something in. RE2 looks at every value for what any such text must hold; Python's ``re`` decides on the
+    few it flags."""
+    suspect = _matches(arrow, TEXT_SUSPECT)
+    out = np.zeros(len(u), bool)
+    at = np.flatnonzero(suspect)
+    if len(at):
+        out[at] = u.iloc[at].str.contains(TEXT_ANY).to_numpy(dtype=bool)
+    return out
 
 
 def free_text_fields(schema: dict) -> list[str]:
@@ -246,6 +296,16 @@ class _Lines:
         buf = self.buf
         return [buf[s:e].decode("utf-8") for s, e in zip(self.starts[idx].tolist(), self.ends[idx].tolist())]
 
+    def raw(self, idx) -> list[bytes]:
+        """The bytes of the lines asked for, each with its line feed."""
+        buf = self.buf
+        return [buf[s:e + 1] for s, e in zip(self.starts[idx].tolist(), self.ends[idx].tolist())]
+
+    def arrow(self) -> pa.LargeStringArray:
+        """Every line, with its line feed, as an Arrow string array over the same bytes (no copy)."""
+        offsets = np.concatenate([[0], self.ends + 1]).astype(np.int64)
+        return pa.LargeStringArray.from_buffers(len(self.ends), pa.py_buffer(offsets), pa.py_buffer(self.buf))
+
 
 @functools.lru_cache(maxsize=8)
 def _lead_bytes(pattern: str):
@@ -300,8 +360,13 @@ def _ascending(keys: pd.DataFrame) -> bool:
 def read_table(root: Path, res: Resource) -> Table:
     """Read a CSV file as text and check its recorded size and hash and its form. Never raises on bad content."""
     raw = (root / res.path).read_bytes()
-    table = _read_form(res, raw)
-    table.problems[:0] = check_checksums(res, raw)
+    checks = check_checksums(res, raw)
+    box = [raw]
+    del raw  # _read_form takes the only reference, to let the bytes go once read
+    table = _read_form(res, box)
+    table.problems[:0] = checks
+    if _malloc_trim is not None:
+        _malloc_trim(0)  # give back to the system what reading freed
     return table
 
 
@@ -318,81 +383,187 @@ def check_checksums(res: Resource, raw: bytes) -> list:
     return probs
 
 
-def _read_form(res: Resource, raw: bytes) -> Table:
-    """Check the form of a CSV file given as bytes and read it as text."""
-    f = res.path
-    names = [fd["name"] for fd in res.schema["fields"]]
-    probs = []
+def _normalise(f: str, raw: bytes, probs: list) -> bytes | None:
+    """The file's bytes as UTF-8 text with LF line ends and a final newline, each repair reported as a
+    problem (None for an empty file). Valid bytes are not copied."""
     if raw.startswith(b"\xef\xbb\xbf"):
         probs.append(P.make(f, "byte-order-mark", "the file starts with a byte-order mark (BOM)", FORMAT_HINT, row=1))
         raw = raw[3:]
     try:
-        text = raw.decode("utf-8")
+        raw.decode("utf-8")  # validation only: the text is read from the bytes
+        buf = raw
     except UnicodeDecodeError as e:
-        text = raw.decode("utf-8", errors="replace")
+        buf = raw.decode("utf-8", errors="replace").encode("utf-8")
         probs.append(P.make(f, "encoding", f"the file is not valid UTF-8 (byte {e.start}: {e.reason}); bad bytes show as U+FFFD",
                             "save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8')", row=raw.count(b"\n", 0, e.start) + 1))
-    if "\r" in text:
-        first = text.index("\r")
-        probs.append(P.make(f, "line-endings", f"the file has {text.count(chr(13))} carriage return(s) (Windows or old Mac line endings)",
-                            FORMAT_HINT, row=_row_of_offset(text, first)))
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+    if b"\r" in buf:
+        first = buf.index(b"\r")
+        count = buf.count(b"\r")
+        probs.append(P.make(f, "line-endings", f"the file has {count} carriage return(s) (Windows or old Mac line endings)",
+                            FORMAT_HINT, row=buf.count(b"\n", 0, first) + 1))
+        buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    # Empty when every character is whitespace; the start of the file tells, but for a file that starts blank.
+    if not buf[:65536].decode("utf-8", "ignore").strip() and not buf.decode("utf-8").strip():
         probs.append(P.make(f, "empty-file", "the file is empty", "restore the header row and the data"))
-        return Table(res, pd.DataFrame(columns=names, dtype="str"), probs)
-    if not text.endswith("\n"):
+        return None
+    if not buf.endswith(b"\n"):
         probs.append(P.make(f, "final-newline", "the last line does not end with a line break", FORMAT_HINT,
-                            row=text.count("\n") + 1))
-        text += "\n"
+                            row=buf.count(b"\n") + 1))
+        buf += b"\n"
+    return buf
 
-    # Line-level form, vectorised over the UTF-8 bytes: field counts outside quotes, blank lines.
+
+def _parse_arrow(box: list, records: np.ndarray, width: int):
+    """The records of the text in ``box`` with ``width`` fields (``records``: their line positions), read by
+    Arrow's CSV reader in blocks; the other lines (blank or ragged) are skipped. Each block's columns are
+    dictionary-encoded as they come, so a Python string is later made once per distinct value, not once
+    per cell. Returns a list of (codes over the records, distinct values as a numpy object array), one per
+    column, and empties ``box`` (the caller holds no other reference to the text, which goes once read);
+    None when Arrow does not find exactly those records, so that the caller reads the file the slow way."""
+    chunks = [[] for _ in range(width)]
+    try:
+        reader = pa_csv.open_csv(
+            pa.BufferReader(pa.py_buffer(box[0])),
+            read_options=pa_csv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+            parse_options=pa_csv.ParseOptions(delimiter=",", quote_char='"', double_quote=True, escape_char=False,
+                                              newlines_in_values=False, ignore_empty_lines=True,
+                                              invalid_row_handler=lambda row: "skip"),
+            convert_options=pa_csv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(width)},
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+        if len(reader.schema) != width:
+            return None
+        n = 0
+        for batch in reader:
+            n += batch.num_rows
+            for i in range(width):
+                chunks[i].append(batch.column(i).dictionary_encode())
+            del batch
+        del reader
+    except (pa.ArrowException, ValueError):
+        return None
+    if n != len(records):
+        return None
+    box.clear()
+    out = []
+    for i in range(width):
+        column = pa.chunked_array(chunks[i], pa.dictionary(pa.int32(), pa.string())).unify_dictionaries()
+        chunks[i] = None
+        codes = np.concatenate([c.indices.to_numpy() for c in column.chunks])
+        out.append((codes, column.chunk(0).dictionary.to_numpy(zero_copy_only=False)))
+        del column
+    return out
+
+
+def _recode(codes: np.ndarray, distinct: np.ndarray):
+    """(codes, distinct) of the data rows, from those of the column with its header (``codes[0]``): the
+    header's value is dropped from the distinct values unless a data row holds it too."""
+    head, body = codes[0], codes[1:]
+    if (body == head).any():
+        return body, distinct
+    return body - (body > head), np.delete(distinct, head)
+
+
+def _read_form(res: Resource, raw: bytes | list) -> Table:
+    """Check the form of a CSV file given as bytes (or a list holding them, emptied here) and read it as text."""
+    f = res.path
+    names = [fd["name"] for fd in res.schema["fields"]]
+    probs = []
+    buf = _normalise(f, raw.pop() if isinstance(raw, list) else raw, probs)
     del raw
-    buf = text.encode("utf-8")
-    del text
+    if buf is None:
+        return Table(res, pd.DataFrame(columns=names, dtype="str"), probs)
+
+    # Line-level form, vectorised over the UTF-8 bytes and Arrow's regular expressions (RE2, on patterns
+    # that mean the same there as in Python's re): field counts outside quotes, blank lines, quoting.
     lines = _Lines(buf)
-    blank = pd.Series(False, index=lines.number)
+    every = lines.arrow()
+    blank = np.zeros(len(lines.ends), bool)
     maybe = np.flatnonzero(lines.commas == 0)  # a line with a comma is not blank; the others are looked at
     if len(maybe):
-        blank.iloc[maybe] = (pd.Series(lines.text(maybe), dtype="str").str.strip() == "").to_numpy()
+        blank[maybe] = _matches(every.take(maybe), BLANK_LINE)
     if blank.any():
-        probs.append(P.make(f, "blank-row", "blank row", "delete the blank row", row=blank.index[blank]))
-    nfields = pd.Series(lines.commas + 1, index=lines.number)
-    quoted = np.flatnonzero(lines.quotes > 0)  # only where quotes can hide commas is the line parsed as text
-    quoted_text = lines.text(quoted)
+        probs.append(P.make(f, "blank-row", "blank row", "delete the blank row", row=lines.number[blank]))
+    nfields = lines.commas + 1
+    quoted = np.flatnonzero(lines.quotes > 0)  # only where quotes can hide commas are the fields counted again
+    quoted_lines = every.take(quoted)
+    del every
     if len(quoted):
-        nfields.iloc[quoted] = (pd.Series(quoted_text, dtype="str").str.replace(r'"(?:[^"]|"")*"', "", regex=True)
-                                .str.count(",") + 1).to_numpy()
-    expected = int(nfields.iloc[0])
+        nfields[quoted] = pc.count_substring(pc.replace_substring_regex(quoted_lines, QUOTED_VALUE, ""), ",").to_numpy() + 1
+    expected = int(nfields[0])
     ragged = (nfields != expected) & ~blank
     if ragged.any():
         probs.append(P.make(f, "ragged-row", [f"row has {n} fields, the header has {expected}" for n in nfields[ragged]],
                             "every row needs exactly one value per column: check for a stray or missing comma, or quote a value that contains a comma",
-                            row=nfields.index[ragged]))
-
+                            row=lines.number[ragged]))
     width = int(nfields.max())
-    try:
-        df = pd.read_csv(io.BytesIO(buf), header=None, names=range(width), dtype=str, keep_default_na=False,
-                         skip_blank_lines=False, engine="c", quoting=0)
-    except Exception as e:  # pandas' parser error becomes a problem, not a traceback
-        probs.append(P.make(f, "unreadable", f"the CSV cannot be parsed: {e}", "check the quoting of the row named"))
-        return Table(res, pd.DataFrame(columns=names, dtype="str"), probs)
-    df.index = df.index + 1
-    may_forbid = len(df) != len(lines.number) or _may_contain(buf, FORBIDDEN_CHARS)
-    if len(df) == len(lines.number):
-        lines.buf = buf = None  # one record per line: what is still needed of the text is at hand
-    header = [str(h) for h in df.iloc[0].tolist()[:expected]]
-    body = df.iloc[1:]
+
+    # When every line is one record with quotes only around whole values, Arrow's CSV reader reads the
+    # records (pandas the few ragged lines, as it would read them in the whole file). Otherwise (a value
+    # spanning lines, a stray quote) pandas reads the whole file.
+    regular = expected >= 2 and (not len(quoted) or bool(_matches(quoted_lines, REGULAR_LINE).all()))
+    records = np.flatnonzero(~blank & ~ragged)
+    encoded = None
+    if regular:
+        may_forbid = _may_contain(buf, FORBIDDEN_CHARS)
+        odd = np.flatnonzero(ragged)
+        odd_lines = b"".join(lines.raw(odd))
+        box = [buf]
+        lines.buf = buf = None
+        encoded = _parse_arrow(box, records, expected)
+        if encoded is None:
+            lines.buf = buf = box[0]
+    known = {}  # column -> (codes, distinct values), when the reader has them
+    if encoded is not None:
+        one_per_line = True
+        header = [str(encoded[i][1][encoded[i][0][0]]) for i in range(expected)]
+        body_lines = np.flatnonzero(~blank)[1:]  # the data rows (header and blank lines aside), as line positions
+        index = lines.number[body_lines]
+        extra = None
+        if len(odd):  # the ragged lines, read by pandas as it would read them in the whole file
+            extra = pd.read_csv(io.BytesIO(odd_lines), header=None, names=range(width), dtype=str,
+                                keep_default_na=False, skip_blank_lines=False, engine="c", quoting=0)
+        columns = {}
+        for i, h in enumerate(header):
+            if h not in names or header.count(h) != 1:
+                continue
+            codes, distinct = encoded[i]
+            if extra is None:
+                known[h] = _recode(codes, distinct)
+                values = known[h][1].take(known[h][0])
+            else:
+                values = np.empty(len(body_lines), dtype=object)
+                values[np.searchsorted(body_lines, records[1:])] = distinct.take(codes[1:])
+                values[np.searchsorted(body_lines, odd)] = extra[i].to_numpy(dtype=object)
+            columns[h] = pd.Series(values, index=index, dtype="str", copy=False)
+        del encoded, extra
+        data = pd.DataFrame({n: columns[n] for n in names if n in columns}, index=index, copy=False)
+    else:
+        try:
+            df = pd.read_csv(io.BytesIO(buf), header=None, names=range(width), dtype=str, keep_default_na=False,
+                             skip_blank_lines=False, engine="c", quoting=0)
+        except Exception as e:  # pandas' parser error becomes a problem, not a traceback
+            probs.append(P.make(f, "unreadable", f"the CSV cannot be parsed: {e}", "check the quoting of the row named"))
+            return Table(res, pd.DataFrame(columns=names, dtype="str"), probs)
+        df.index = df.index + 1
+        one_per_line = len(df) == len(lines.number)
+        may_forbid = not one_per_line or _may_contain(buf, FORBIDDEN_CHARS)
+        header = [str(h) for h in df.iloc[0].tolist()[:expected]]
+        body = df.iloc[1:]
+        position = {h: i for i, h in enumerate(header) if header.count(h) == 1}
+        data = pd.DataFrame({n: body[position[n]] for n in names if n in position}, index=body.index, copy=False)
+        if blank.any():
+            data = data.loc[~pd.Series(blank, index=lines.number).reindex(data.index, fill_value=False)]
 
     # Header.
     if header != names:
         missing = [n for n in names if n not in header]
-        extra = [h for h in header if h not in names]
+        unexpected = [h for h in header if h not in names]
         dupes = sorted({h for h in header if header.count(h) > 1})
         msgs = []
         if missing:
             msgs.append(f"missing column(s) {missing}")
-        if extra:
-            msgs.append(f"unexpected column(s) {extra}")
+        if unexpected:
+            msgs.append(f"unexpected column(s) {unexpected}")
         if dupes:
             msgs.append(f"duplicated column(s) {dupes}")
         if not msgs:
@@ -400,10 +571,6 @@ def _read_form(res: Resource, raw: bytes) -> Table:
         probs.append(P.make(f, "header", "; ".join(msgs) + f". Expected, in this order: {','.join(names)}",
                             "make the header row equal the schema's field names in the schema's order (the R package reads columns by position)",
                             row=1, value=",".join(header)))
-    position = {h: i for i, h in enumerate(header) if header.count(h) == 1}
-    data = pd.DataFrame({n: body[position[n]] for n in names if n in position}, index=body.index, copy=False)
-    if blank.any():
-        data = data.loc[~blank.reindex(data.index, fill_value=False)]
 
     # Cell-level form: whitespace and forbidden characters, and the safety of free text, each distinct
     # value of a column looked at once. When no byte of the file can start a forbidden character (line
@@ -412,13 +579,22 @@ def _read_form(res: Resource, raw: bytes) -> Table:
     factorized = {}
     for col in data.columns:
         s = data[col]
-        codes, distinct = pd.factorize(s, use_na_sentinel=False)
-        factorized[col] = (codes, len(distinct))
+        if col in known:
+            codes, distinct = known.pop(col)
+        else:
+            codes, distinct = pd.factorize(s, use_na_sentinel=False)
+        factorized[col] = (codes.astype(np.int32) if len(distinct) < 2**31 else codes, len(distinct))
         u = pd.Series(distinct, dtype=s.dtype)
-        stripped = u.str.strip()
-        only_u = ((stripped == "") & (u != "")).to_numpy()
-        only = only_u[codes]
-        padded = ((stripped != u).to_numpy() & ~only_u)[codes]
+        arrow = pa.array(u.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+        # RE2 finds the values with whitespace at either end; Python's strip() says what it is, on those only.
+        only_u, padded_u = np.zeros(len(u), bool), np.zeros(len(u), bool)
+        edge = np.flatnonzero(_matches(arrow, EDGE_WHITESPACE))
+        if len(edge):
+            e = u.iloc[edge]
+            stripped = e.str.strip()
+            only_u[edge] = ((stripped == "") & (e != "")).to_numpy()
+            padded_u[edge] = (stripped != e).to_numpy() & ~only_u[edge]
+        only, padded = only_u[codes], padded_u[codes]
         if only.any():
             probs.append(P.make(f, "whitespace-only", "the value is only whitespace",
                                 "empty the cell if the value is missing", row=s.index[only], column=col, value=s[only]))
@@ -431,13 +607,14 @@ def _read_form(res: Resource, raw: bytes) -> Table:
                                 [f"contains the invisible or control character U+{ord(FORBIDDEN_CHARS.search(v).group()):04X}" for v in s[bad]],
                                 "delete the character (line breaks, tabs, NUL, zero-width and direction marks are not allowed in cells)",
                                 row=s.index[bad], column=col, value=s[bad]))
-        flagged = u.str.contains(TEXT_ANY).to_numpy(dtype=bool) if col in free_text else None
-        if flagged is not None and flagged.any():
-            suspect = s[flagged[codes]]
-            for rule, pattern, message, hint in TEXT_RULES:
-                hit = suspect[suspect.str.contains(pattern)]
-                if len(hit):
-                    probs.append(P.make(f, rule, message, hint, row=hit.index, column=col, value=hit))
+        if col in free_text:
+            flagged = _text_suspects(u, arrow)
+            if flagged.any():
+                suspect = s[flagged[codes]]
+                for rule, pattern, message, hint in TEXT_RULES:
+                    hit = suspect[suspect.str.contains(pattern)]
+                    if len(hit):
+                        probs.append(P.make(f, rule, message, hint, row=hit.index, column=col, value=hit))
 
     # Sort order by primary key, compared as text.
     pk = primary_key(res.schema)
@@ -451,20 +628,21 @@ def _read_form(res: Resource, raw: bytes) -> Table:
 
     # Canonical quoting: only when nothing more specific was found in the file's form.
     if not probs:
-        if len(df) == len(lines.number):
+        if one_per_line:
             # One record per line. A line without a quote is canonical as it stands (its fields hold no comma,
-            # quote or line break, so minimal quoting writes it back unchanged): only quoted lines are rewritten.
-            rows = quoted
-            canonical = df.iloc[rows, :expected].to_csv(index=False, header=False, lineterminator="\n")
-            text = "\n".join(quoted_text) + "\n" if len(rows) else ""
-        else:  # a quoted value spans lines: compare the whole file
-            rows = None
+            # quote or line break, so minimal quoting writes it back unchanged). A quoted line is canonical
+            # when each quoted value needs its quotes: it holds a comma or a quote.
+            ok = _matches(quoted_lines, CANONICAL_LINE) if len(quoted) else np.ones(0, bool)
+            if not ok.all():
+                first = int(np.argmin(ok))
+                probs.append(P.make(f, "not-canonical", "the file is not in canonical CSV form (quoting differs from minimal quoting)",
+                                    FORMAT_HINT, row=int(quoted[first]) + 1, value=quoted_lines[first].as_py()[:-1]))
+        else:  # a quoted value spans lines: compare the whole file with pandas' rewrite of it
             canonical = df.iloc[:, :expected].to_csv(index=False, header=False, lineterminator="\n")
             text = buf.decode("utf-8")
-        if canonical != text:
-            a, b = canonical.split("\n"), text.split("\n")
-            first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-            row = first + 1 if rows is None else int(rows[min(first, len(rows) - 1)]) + 1
-            probs.append(P.make(f, "not-canonical", "the file is not in canonical CSV form (quoting differs from minimal quoting)",
-                                FORMAT_HINT, row=row, value=b[first] if first < len(b) else None))
+            if canonical != text:
+                a, b = canonical.split("\n"), text.split("\n")
+                first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+                probs.append(P.make(f, "not-canonical", "the file is not in canonical CSV form (quoting differs from minimal quoting)",
+                                    FORMAT_HINT, row=first + 1, value=b[first] if first < len(b) else None))
     return Table(res, data, probs, factorized)

@@ -100,14 +100,20 @@ def _stated_matches_rules(df, ctx):
 
 def _stated_in_wording(df, ctx):
     """Where value_text writes the number in digits, value_stated is one of its numbers."""
-    digits = df["value_text"].fillna("").str.replace(r"(?<=[0-9])[, \u00a0\u202f](?=[0-9]{3}\b)", "", regex=True)
-    numbers = digits.str.findall(r"[0-9]+").explode().dropna()
-    if numbers.empty:
-        return pd.Series(True, index=df.index)
-    numbers = pd.to_numeric(numbers, errors="coerce")
-    hit = (numbers == df["value_stated"].reindex(numbers.index)).fillna(False).groupby(level=0).any()
-    has_digits = pd.Series(True, index=hit.index)
-    return (hit | ~has_digits.reindex(df.index, fill_value=False) | df["value_stated"].isna()).reindex(df.index, fill_value=True).astype(bool)
+    codes, distinct = pd.factorize(df["value_text"].fillna(""))  # each distinct wording is read once
+    digits = pd.Series(distinct, dtype=object).str.replace(r"(?<=[0-9])[, \u00a0\u202f](?=[0-9]{3}\b)", "", regex=True)
+    found = digits.str.findall(r"[0-9]+").explode().dropna()  # index: the wording's code
+    has_digits = np.zeros(len(distinct), bool)
+    has_digits[found.index.to_numpy(dtype=np.intp)] = True
+    numbers = found.map(int)  # exact; a number beyond 64 bits equals no value_stated
+    numbers = numbers[numbers <= np.iinfo(np.int64).max]
+    written = pd.MultiIndex.from_arrays([numbers.index.to_numpy(dtype=np.int64), numbers.to_numpy(dtype=np.int64)])
+    stated = df["value_stated"]
+    given = stated.notna().to_numpy()
+    hit = np.zeros(len(df), bool)
+    pairs = pd.MultiIndex.from_arrays([codes[given].astype(np.int64), stated[given].to_numpy(dtype=np.int64)])
+    hit[given] = pairs.isin(written)
+    return pd.Series(hit | ~has_digits[codes] | ~given, index=df.index)
 
 
 def _bounds_ordered(df, ctx):

@@ -184,7 +184,9 @@ def failure_cases(full: pa.DataFrameSchema, typed: pd.DataFrame, codes: dict | N
                                     for name, col in full.columns.items() if col.unique},
                                    checks=full.checks, unique=full.unique, coerce=False, strict=False)
     try:
-        row_level.validate(typed, lazy=True)
+        # inplace: nothing is coerced, so there is nothing to copy; on a shallow copy (pandas copies lazily), so
+        # that pandera's registry of validated frames lets the schema, and the tables its rules see, go after.
+        row_level.validate(typed.copy(deep=False), lazy=True, inplace=True)
     except pa.errors.SchemaErrors as e:
         frames.append(e.failure_cases)
     for name, col in full.columns.items():
@@ -194,7 +196,7 @@ def failure_cases(full: pa.DataFrameSchema, typed: pd.DataFrame, codes: dict | N
         element = pa.DataFrameSchema({name: pa.Column(col.dtype, checks=col.checks, nullable=col.nullable)},
                                      coerce=False, strict=False)
         try:
-            element.validate(values.to_frame(name), lazy=True)
+            element.validate(values.to_frame(name), lazy=True, inplace=True)
             continue
         except pa.errors.SchemaErrors as e:
             fc = e.failure_cases
