@@ -10,8 +10,10 @@ import functools
 import hashlib
 import io
 import json
+import os
 import re
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -40,6 +42,14 @@ try:
     _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim if sys.platform.startswith("linux") else None
 except (OSError, AttributeError):  # pragma: no cover - not glibc
     _malloc_trim = None
+
+
+
+def _trim():
+    """Give back to the system the memory freed so far (glibc keeps freed blocks otherwise)."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
 
 DESCRIPTOR = "datapackage.json"
 FORMAT_HINT = "run `make format` to rewrite the file in canonical form (it changes no value)"
@@ -365,8 +375,7 @@ def read_table(root: Path, res: Resource) -> Table:
     del raw  # _read_form takes the only reference, to let the bytes go once read
     table = _read_form(res, box)
     table.problems[:0] = checks
-    if _malloc_trim is not None:
-        _malloc_trim(0)  # give back to the system what reading freed
+    _trim()
     return table
 
 
@@ -413,44 +422,64 @@ def _normalise(f: str, raw: bytes, probs: list) -> bytes | None:
     return buf
 
 
-def _parse_arrow(box: list, records: np.ndarray, width: int):
+def _read_part(view: pa.Buffer, width: int):
+    """Read one part of the text (whole lines) with Arrow's streaming CSV reader, dictionary-encoding each
+    block's columns as they come: (list of chunks per column, number of records), or None when the part's
+    first line has not ``width`` fields."""
+    reader = pa_csv.open_csv(
+        pa.BufferReader(view),
+        read_options=pa_csv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+        parse_options=pa_csv.ParseOptions(delimiter=",", quote_char='"', double_quote=True, escape_char=False,
+                                          newlines_in_values=False, ignore_empty_lines=True,
+                                          invalid_row_handler=lambda row: "skip"),
+        convert_options=pa_csv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(width)},
+                                              strings_can_be_null=False, quoted_strings_can_be_null=False))
+    if len(reader.schema) != width:
+        return None
+    chunks, n = [[] for _ in range(width)], 0
+    for batch in reader:
+        n += batch.num_rows
+        for i in range(width):
+            chunks[i].append(batch.column(i).dictionary_encode())
+    return chunks, n
+
+
+def _parse_arrow(box: list, lines: "_Lines", records: np.ndarray, width: int):
     """The records of the text in ``box`` with ``width`` fields (``records``: their line positions), read by
-    Arrow's CSV reader in blocks; the other lines (blank or ragged) are skipped. Each block's columns are
-    dictionary-encoded as they come, so a Python string is later made once per distinct value, not once
-    per cell. Returns a list of (codes over the records, distinct values as a numpy object array), one per
-    column, and empties ``box`` (the caller holds no other reference to the text, which goes once read);
-    None when Arrow does not find exactly those records, so that the caller reads the file the slow way."""
-    chunks = [[] for _ in range(width)]
+    Arrow's CSV reader in blocks, in two halves at once on two cores; the other lines (blank or ragged) are
+    skipped. Each block's columns are dictionary-encoded as they come, so a Python string is later made once
+    per distinct value, not once per cell. Returns a list of (codes over the records, distinct values as a
+    numpy object array), one per column, and empties ``box`` (the caller holds no other reference to the
+    text, which goes once read); None when Arrow does not find exactly those records, so that the caller
+    reads the file the slow way."""
+    whole = pa.py_buffer(box[0])
+    cuts = [0, len(whole)]
+    if len(records) >= 100_000 and (os.cpu_count() or 1) > 1:
+        cuts.insert(1, int(lines.starts[records[len(records) // 2]]))  # each part starts with a full record
     try:
-        reader = pa_csv.open_csv(
-            pa.BufferReader(pa.py_buffer(box[0])),
-            read_options=pa_csv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
-            parse_options=pa_csv.ParseOptions(delimiter=",", quote_char='"', double_quote=True, escape_char=False,
-                                              newlines_in_values=False, ignore_empty_lines=True,
-                                              invalid_row_handler=lambda row: "skip"),
-            convert_options=pa_csv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(width)},
-                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
-        if len(reader.schema) != width:
-            return None
-        n = 0
-        for batch in reader:
-            n += batch.num_rows
-            for i in range(width):
-                chunks[i].append(batch.column(i).dictionary_encode())
-            del batch
-        del reader
+        with ThreadPoolExecutor(len(cuts) - 1) as pool:
+            parts = list(pool.map(lambda i: _read_part(whole.slice(cuts[i], cuts[i + 1] - cuts[i]), width), range(len(cuts) - 1)))
     except (pa.ArrowException, ValueError):
         return None
-    if n != len(records):
+    del whole
+    if any(p is None for p in parts) or sum(n for _, n in parts) != len(records):
         return None
     box.clear()
+
+    def unify(i):  # one dictionary per column (Arrow works outside the GIL, so two columns at once)
+        column = pa.chunked_array([c for chunks, _ in parts for c in chunks[i]],
+                                  pa.dictionary(pa.int32(), pa.string())).unify_dictionaries()
+        for chunks, _ in parts:
+            chunks[i] = None
+        return column
+
     out = []
-    for i in range(width):
-        column = pa.chunked_array(chunks[i], pa.dictionary(pa.int32(), pa.string())).unify_dictionaries()
-        chunks[i] = None
-        codes = np.concatenate([c.indices.to_numpy() for c in column.chunks])
-        out.append((codes, column.chunk(0).dictionary.to_numpy(zero_copy_only=False)))
-        del column
+    with ThreadPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
+        for column in pool.map(unify, range(width)):
+            codes = np.concatenate([c.indices.to_numpy() for c in column.chunks])
+            out.append((codes, column.chunk(0).dictionary.to_numpy(zero_copy_only=False)))
+            del column
+    _trim()
     return out
 
 
@@ -509,7 +538,7 @@ def _read_form(res: Resource, raw: bytes | list) -> Table:
         odd_lines = b"".join(lines.raw(odd))
         box = [buf]
         lines.buf = buf = None
-        encoded = _parse_arrow(box, records, expected)
+        encoded = _parse_arrow(box, lines, records, expected)
         if encoded is None:
             lines.buf = buf = box[0]
     known = {}  # column -> (codes, distinct values), when the reader has them
@@ -528,14 +557,16 @@ def _read_form(res: Resource, raw: bytes | list) -> Table:
                 continue
             codes, distinct = encoded[i]
             if extra is None:
-                known[h] = _recode(codes, distinct)
-                values = known[h][1].take(known[h][0])
+                known[h] = codes, distinct = _recode(codes, distinct)
+                every_row_distinct = len(distinct) == len(codes) and bool((codes == np.arange(len(codes))).all())
+                values = distinct if every_row_distinct else distinct.take(codes)  # ids, notes: as they are
             else:
                 values = np.empty(len(body_lines), dtype=object)
                 values[np.searchsorted(body_lines, records[1:])] = distinct.take(codes[1:])
                 values[np.searchsorted(body_lines, odd)] = extra[i].to_numpy(dtype=object)
             columns[h] = pd.Series(values, index=index, dtype="str", copy=False)
         del encoded, extra
+        _trim()
         data = pd.DataFrame({n: columns[n] for n in names if n in columns}, index=index, copy=False)
     else:
         try:
@@ -583,7 +614,7 @@ def _read_form(res: Resource, raw: bytes | list) -> Table:
             codes, distinct = known.pop(col)
         else:
             codes, distinct = pd.factorize(s, use_na_sentinel=False)
-        factorized[col] = (codes.astype(np.int32) if len(distinct) < 2**31 else codes, len(distinct))
+        factorized[col] = (codes.astype(np.int32, copy=False) if len(distinct) < 2**31 else codes, len(distinct))
         u = pd.Series(distinct, dtype=s.dtype)
         arrow = pa.array(u.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
         # RE2 finds the values with whitespace at either end; Python's strip() says what it is, on those only.

@@ -57,7 +57,7 @@ def _lookup(ctx: Context, table: str, key: str, column: str, values: pd.Series) 
     if other is None or column not in other.columns:
         return pd.Series(pd.NA, index=values.index, dtype="object")
     mapping = other.drop_duplicates(key).set_index(key)[column]
-    return values.map(mapping)
+    return by_distinct(values, lambda v: v.map(mapping))  # a few distinct ids or codes, not a million
 
 
 def _rule_value(rule: pd.Series, stated: pd.Series) -> pd.Series:

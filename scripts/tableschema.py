@@ -8,9 +8,18 @@ cross-field rules of ``rules.py`` that Table Schema cannot express.
 """
 from __future__ import annotations
 
+import re
+
+try:  # the regex parser, to tell the patterns that RE2 reads as Python does
+    from re import _constants as sre, _parser as sre_parse
+except ImportError:  # pragma: no cover - Python < 3.11
+    import sre_constants as sre, sre_parse
+
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 
 from . import problems as P
 from .package import primary_key
@@ -144,7 +153,7 @@ def _constraint_checks(field: dict) -> list[tuple[str, pa.Check]]:
     if "enum" in c:
         out.append(("enum", pa.Check.isin([_bound(field, v) for v in c["enum"]])))
     if "pattern" in c:
-        out.append(("pattern", pa.Check.str_matches(f"(?:{c['pattern']})\\Z")))
+        out.append(("pattern", pattern_check(c["pattern"])))
     if "minimum" in c:
         out.append(("minimum", pa.Check.ge(_bound(field, c["minimum"]))))
     if "maximum" in c:
@@ -154,6 +163,77 @@ def _constraint_checks(field: dict) -> list[tuple[str, pa.Check]]:
     if "maxLength" in c:
         out.append(("maxLength", pa.Check.str_length(max_value=c["maxLength"])))
     return out
+
+
+def re2_form(pattern: str) -> str | None:
+    """The whole-value match of ``pattern`` written for RE2, when the pattern keeps to what Python's ``re``
+    and RE2 read the same way: literals, classes of literals and ranges, repeats, groups, alternatives,
+    ``^`` first and ``$`` last; no flags, no ``.``, no negated class, no ``\\d``/``\\s``/``\\w`` (Unicode
+    in Python, ASCII in RE2), no look-around or back-references. None for any other pattern."""
+    if "{," in pattern:  # Python reads {,n} as a repeat, RE2 as text
+        return None
+    try:
+        parsed = sre_parse.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & ~(sre.SRE_FLAG_UNICODE):
+        return None
+    items = list(parsed)
+    if items and items[0] == (sre.AT, sre.AT_BEGINNING):
+        items = items[1:]
+    if items and items[-1] == (sre.AT, sre.AT_END):
+        items = items[:-1]
+
+    def same(seq) -> bool:
+        for op, av in seq:
+            if op is sre.LITERAL:
+                continue
+            if op is sre.IN:
+                if not all(o in (sre.LITERAL, sre.RANGE) for o, _ in av):
+                    return False
+            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+                if not same(av[2]):
+                    return False
+            elif op is sre.SUBPATTERN:
+                if av[1] or av[2] or not same(av[3]):
+                    return False
+            elif op is sre.BRANCH:
+                if not all(same(b) for b in av[1]):
+                    return False
+            else:
+                return False
+        return True
+
+    if not same(items):
+        return None
+    rx = f"^(?:{pattern})\\z"
+    try:
+        pc.match_substring_regex(pyarrow.array([""]), pattern=rx)
+    except pyarrow.ArrowInvalid:
+        return None
+    return rx
+
+
+def pattern_check(pattern: str) -> pa.Check:
+    """The Table Schema ``pattern`` constraint as a pandera check: the whole value must match.
+
+    It is pandera's ``str_matches`` with Python's ``re``; for a pattern that RE2 reads the same way
+    (``re2_form``), the same test runs in Arrow over the whole column at once (a million ids in a fraction
+    of a second instead of seconds). ``tests/test_metadata.py`` checks that both agree on every pattern of
+    the schemas."""
+    python = f"(?:{pattern})\\Z"
+    fast = re2_form(pattern)
+    if fast is None:
+        return pa.Check.str_matches(python)
+
+    return pa.Check(lambda s: re2_matches(s, fast), name="str_matches", error=f"str_matches('{python}')")
+
+
+def re2_matches(s: pd.Series, rx: str) -> pd.Series:
+    """RE2 search of ``rx`` in each text of ``s`` (a missing value does not match), run by Arrow."""
+    values = pyarrow.array(s.to_numpy(dtype=object), type=pyarrow.large_string(), from_pandas=True)
+    hit = pc.match_substring_regex(values, pattern=rx).fill_null(False)
+    return pd.Series(hit.to_numpy(zero_copy_only=False), index=s.index)
 
 
 def pandera_schema(schema: dict, columns, checks=()) -> pa.DataFrameSchema:
