@@ -45,7 +45,7 @@ except (OSError, AttributeError):  # pragma: no cover - not glibc
 
 
 
-def _trim():
+def trim():
     """Give back to the system the memory freed so far (glibc keeps freed blocks otherwise)."""
     if _malloc_trim is not None:
         _malloc_trim(0)
@@ -375,7 +375,7 @@ def read_table(root: Path, res: Resource) -> Table:
     del raw  # _read_form takes the only reference, to let the bytes go once read
     table = _read_form(res, box)
     table.problems[:0] = checks
-    _trim()
+    trim()
     return table
 
 
@@ -398,19 +398,35 @@ def _normalise(f: str, raw: bytes, probs: list) -> bytes | None:
     if raw.startswith(b"\xef\xbb\xbf"):
         probs.append(P.make(f, "byte-order-mark", "the file starts with a byte-order mark (BOM)", FORMAT_HINT, row=1))
         raw = raw[3:]
-    try:
-        raw.decode("utf-8")  # validation only: the text is read from the bytes
+    # Checked and repaired a block of lines at a time (no UTF-8 sequence spans a line feed), so that a
+    # large file is never held as one Python string; bad bytes become U+FFFD.
+    blocks = []
+    at = 0
+    while at < len(raw):
+        end = raw.find(b"\n", min(at + _Lines.CHUNK, len(raw)))
+        end = len(raw) if end < 0 else end + 1
+        blocks.append((at, end))
+        at = end
+    error = None
+    for at, end in blocks:
+        try:
+            raw[at:end].decode("utf-8")
+        except UnicodeDecodeError as e:
+            error = (at + e.start, e.reason)
+            break
+    if error is None:
         buf = raw
-    except UnicodeDecodeError as e:
-        buf = raw.decode("utf-8", errors="replace").encode("utf-8")
-        probs.append(P.make(f, "encoding", f"the file is not valid UTF-8 (byte {e.start}: {e.reason}); bad bytes show as U+FFFD",
-                            "save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8')", row=raw.count(b"\n", 0, e.start) + 1))
+    else:
+        buf = b"".join(raw[at:end].decode("utf-8", errors="replace").encode("utf-8") for at, end in blocks)
+        probs.append(P.make(f, "encoding", f"the file is not valid UTF-8 (byte {error[0]}: {error[1]}); bad bytes show as U+FFFD",
+                            "save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8')", row=raw.count(b"\n", 0, error[0]) + 1))
+    del raw  # a repaired copy, if any, is all that is kept
     if b"\r" in buf:
         first = buf.index(b"\r")
         count = buf.count(b"\r")
         probs.append(P.make(f, "line-endings", f"the file has {count} carriage return(s) (Windows or old Mac line endings)",
                             FORMAT_HINT, row=buf.count(b"\n", 0, first) + 1))
-        buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        buf = re.sub(rb"\r\n?", b"\n", buf)  # one copy, not one per replacement
     # Empty when every character is whitespace; the start of the file tells, but for a file that starts blank.
     if not buf[:65536].decode("utf-8", "ignore").strip() and not buf.decode("utf-8").strip():
         probs.append(P.make(f, "empty-file", "the file is empty", "restore the header row and the data"))
@@ -479,7 +495,7 @@ def _parse_arrow(box: list, lines: "_Lines", records: np.ndarray, width: int):
             codes = np.concatenate([c.indices.to_numpy() for c in column.chunks])
             out.append((codes, column.chunk(0).dictionary.to_numpy(zero_copy_only=False)))
             del column
-    _trim()
+    trim()
     return out
 
 
@@ -556,17 +572,23 @@ def _read_form(res: Resource, raw: bytes | list) -> Table:
             if h not in names or header.count(h) != 1:
                 continue
             codes, distinct = encoded[i]
-            if extra is None:
-                known[h] = codes, distinct = _recode(codes, distinct)
-                every_row_distinct = len(distinct) == len(codes) and bool((codes == np.arange(len(codes))).all())
-                values = distinct if every_row_distinct else distinct.take(codes)  # ids, notes: as they are
-            else:
-                values = np.empty(len(body_lines), dtype=object)
-                values[np.searchsorted(body_lines, records[1:])] = distinct.take(codes[1:])
-                values[np.searchsorted(body_lines, odd)] = extra[i].to_numpy(dtype=object)
+            if extra is not None:  # the ragged lines' values join the codes, in line order, the header first
+                odd_values = extra[i].to_numpy(dtype=object)
+                found = pd.Index(distinct).get_indexer(odd_values)
+                new_codes, new_values = pd.factorize(odd_values[found < 0], use_na_sentinel=False)
+                found[found < 0] = new_codes + len(distinct)
+                distinct = np.concatenate([distinct, np.asarray(new_values, dtype=object)])
+                merged = np.empty(len(body_lines) + 1, dtype=codes.dtype)
+                merged[0] = codes[0]
+                merged[1 + np.searchsorted(body_lines, records[1:])] = codes[1:]
+                merged[1 + np.searchsorted(body_lines, odd)] = found
+                codes = merged
+            known[h] = codes, distinct = _recode(codes, distinct)
+            every_row_distinct = len(distinct) == len(codes) and bool((codes == np.arange(len(codes))).all())
+            values = distinct if every_row_distinct else distinct.take(codes)  # ids, notes: as they are
             columns[h] = pd.Series(values, index=index, dtype="str", copy=False)
         del encoded, extra
-        _trim()
+        trim()
         data = pd.DataFrame({n: columns[n] for n in names if n in columns}, index=index, copy=False)
     else:
         try:
@@ -651,7 +673,7 @@ def _read_form(res: Resource, raw: bytes | list) -> Table:
     pk = primary_key(res.schema)
     if pk and all(k in data.columns for k in pk) and len(data) > 1 and not _ascending(data[pk]):
         # Each row's place in key order; a row placed before its predecessor is out of order.
-        position = pd.Series(range(len(data)), index=data.sort_values(pk, kind="stable").index).reindex(data.index)
+        position = pd.Series(range(len(data)), index=data[pk].sort_values(pk, kind="stable").index).reindex(data.index)
         descends = position.diff() < 0
         if descends.any():
             probs.append(P.make(f, "sort-order", f"rows are not sorted by the primary key ({', '.join(pk)}); {int(descends.sum())} row(s) come before a row they should follow",

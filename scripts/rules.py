@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from .package import trim
 from .tableschema import by_distinct, factorize
 
 # Tables every row of which must be referenced by another row of the package.
@@ -52,12 +53,29 @@ def _le(a, b):
     return ((a <= b).fillna(True) | a.isna() | b.isna()).astype(bool)
 
 
-def _lookup(ctx: Context, table: str, key: str, column: str, values: pd.Series) -> pd.Series:
+_FRAME: dict = {}  # the frame the rules last looked at (weakly) and the codes of its columns, by name
+
+
+def _codes(df: pd.DataFrame, col: str) -> tuple:
+    """``pd.factorize`` of a column as (codes, number of distinct values), computed once per frame for
+    all the rules that look up the same column."""
+    if _FRAME.get("frame", lambda: None)() is not df:
+        _FRAME.clear()
+        _FRAME["frame"] = weakref.ref(df)
+    if col not in _FRAME:
+        codes, distinct = pd.factorize(df[col], use_na_sentinel=False)
+        _FRAME[col] = (codes, len(distinct))
+    return _FRAME[col]
+
+
+def _lookup(ctx: Context, table: str, key: str, column: str, df: pd.DataFrame, col: str) -> pd.Series:
+    """``column`` of the row of ``table`` whose ``key`` equals ``df[col]``, for each row of ``df``."""
+    values = df[col]
     other = ctx.tables.get(table)
     if other is None or column not in other.columns:
         return pd.Series(pd.NA, index=values.index, dtype="object")
     mapping = other.drop_duplicates(key).set_index(key)[column]
-    return by_distinct(values, lambda v: v.map(mapping))  # a few distinct ids or codes, not a million
+    return by_distinct(values, lambda v: v.map(mapping), _codes(df, col))  # a few distinct ids or codes
 
 
 def _rule_value(rule: pd.Series, stated: pd.Series) -> pd.Series:
@@ -76,7 +94,7 @@ def _rule_value(rule: pd.Series, stated: pd.Series) -> pd.Series:
 
 def _bound_follows_rule(which: str):
     def check(df, ctx):
-        rule = _lookup(ctx, "qualifiers", "code", f"{which}_rule", df["qualifier"])
+        rule = _lookup(ctx, "qualifiers", "code", f"{which}_rule", df, "qualifier")
         known = df["qualifier"].isin(ctx.tables.get("qualifiers", pd.DataFrame({"code": []}))["code"])
         value = df[f"value_{which}"]
         expected = _rule_value(rule, df["value_stated"])
@@ -92,7 +110,7 @@ def _bound_follows_rule(which: str):
 def _stated_matches_rules(df, ctx):
     uses_n = pd.Series(False, index=df.index)
     for which in BOUNDS:
-        rule = _lookup(ctx, "qualifiers", "code", f"{which}_rule", df["qualifier"])
+        rule = _lookup(ctx, "qualifiers", "code", f"{which}_rule", df, "qualifier")
         uses_n |= by_distinct(rule.fillna(""), lambda r: r.str.startswith("n")).astype(bool)
     known = df["qualifier"].isin(ctx.tables.get("qualifiers", pd.DataFrame({"code": []}))["code"])
     return ((uses_n == df["value_stated"].notna()) | ~known).astype(bool)
@@ -122,12 +140,12 @@ def _bounds_ordered(df, ctx):
 
 
 def _claimant_is_publisher(df, ctx):
-    publisher = _lookup(ctx, "sources", "source_id", "publisher_actor_id", df["source_id"])
+    publisher = _lookup(ctx, "sources", "source_id", "publisher_actor_id", df, "source_id")
     return (df["attributed"].fillna(True) | (df["claimant_actor_id"] == publisher).fillna(True)).astype(bool)
 
 
 def _source_consulted(df, ctx):
-    return _lookup(ctx, "sources", "source_id", "consulted", df["source_id"]).fillna(True).astype(bool)
+    return _lookup(ctx, "sources", "source_id", "consulted", df, "source_id").fillna(True).astype(bool)
 
 
 def _event_has_consulted_source(df, ctx):
@@ -250,6 +268,7 @@ def as_checks(rules: list[Rule], ctx: Context) -> list[pa.Check]:
     """
     def wrap(rule):
         def fn(df):
+            trim()  # what the rule before freed goes back to the system before this one allocates
             try:
                 out = rule.func(df, ctx)
                 if not out.index.equals(df.index):

@@ -22,7 +22,7 @@ import pyarrow
 import pyarrow.compute as pc
 
 from . import problems as P
-from .package import primary_key
+from .package import primary_key, trim
 
 INTEGER = r"[+-]?[0-9]{1,18}"  # 64-bit range; a longer number is an error, not an overflow
 NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
@@ -115,7 +115,11 @@ def parse_types(file: str, data: pd.DataFrame, schema: dict, codes: dict | None 
             ok = pd.Series(True, index=s.index)
             if field.get("format") == "uri":
                 ok = ~present.notna() | by_distinct(present, lambda v: v.str.fullmatch(URI), k).fillna(False).astype(bool)
-            typed[name] = present.astype("object").where(ok & ~missing, None)
+            keep = ok & ~missing
+            if keep.all():  # nothing missing or wrong: the text column itself, without a copy
+                typed[name] = pd.Series(s.to_numpy(dtype=object), index=s.index, dtype=object, copy=False)
+            else:
+                typed[name] = present.astype("object").where(keep, None)
         elif kind == "integer":
             ok = by_distinct(s, lambda v: v.str.fullmatch(INTEGER), k)
             typed[name] = by_distinct(s.where(ok & ~missing), lambda v: pd.to_numeric(v, errors="coerce"), k).astype("Int64")
@@ -270,6 +274,7 @@ def failure_cases(full: pa.DataFrameSchema, typed: pd.DataFrame, codes: dict | N
     except pa.errors.SchemaErrors as e:
         frames.append(e.failure_cases)
     for name, col in full.columns.items():
+        trim()
         s = typed[name]
         c, first = factorize(s, (codes or {}).get(name))
         values = s.iloc[first].reset_index(drop=True)
