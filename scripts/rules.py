@@ -78,42 +78,60 @@ def _lookup(ctx: Context, table: str, key: str, column: str, df: pd.DataFrame, c
     return by_distinct(values, lambda v: v.map(mapping), _codes(df, col))  # a few distinct ids or codes
 
 
-def _rule_value(rule: pd.Series, stated: pd.Series) -> pd.Series:
-    """What a qualifier rule ('n', 'n+1', '200', ...) gives for each row; NA where not numeric."""
-    out = pd.Series(pd.NA, index=rule.index, dtype="Int64")
-    for r in rule.dropna().unique():  # a handful of distinct rules, not one pass per row
-        mask = rule == r
-        if r == "n":
-            out[mask] = stated[mask]
-        elif r.startswith("n+") or r.startswith("n-"):
-            out[mask] = stated[mask] + int(r[1:])
-        elif r.isdigit():
-            out[mask] = int(r)
-    return out
+def _qualifiers(df: pd.DataFrame, ctx: Context):
+    """(codes of df's qualifier column, its distinct qualifiers, whether each is in data/qualifiers.csv,
+    the qualifiers table with one row per code): the rules below work per distinct qualifier."""
+    codes, n = _codes(df, "qualifier")
+    _, first = factorize(df["qualifier"], (codes, n))
+    distinct = df["qualifier"].iloc[first].reset_index(drop=True)
+    table = ctx.tables.get("qualifiers", pd.DataFrame({"code": []}))
+    known = distinct.isin(table["code"]).to_numpy(dtype=bool)
+    return codes, distinct, known, table.drop_duplicates("code").set_index("code")
+
+
+def _rule_of(table: pd.DataFrame, which: str, distinct: pd.Series) -> pd.Series:
+    """The qualifier's ``{which}_rule`` for each distinct qualifier (missing where there is none)."""
+    column = f"{which}_rule"
+    if column not in table.columns:
+        return pd.Series(pd.NA, index=distinct.index, dtype="object")
+    return distinct.map(table[column])
 
 
 def _bound_follows_rule(which: str):
     def check(df, ctx):
-        rule = _lookup(ctx, "qualifiers", "code", f"{which}_rule", df, "qualifier")
-        known = df["qualifier"].isin(ctx.tables.get("qualifiers", pd.DataFrame({"code": []}))["code"])
-        value = df[f"value_{which}"]
-        expected = _rule_value(rule, df["value_stated"])
-        must_be_empty = rule.isna()
-        must_be_given = rule == "given"
-        computed = ~must_be_empty & ~must_be_given
-        ok = (must_be_empty & value.isna()) | (must_be_given & value.notna()) \
-            | (computed & (value == expected).fillna(value.isna() & expected.isna()))
-        return (ok | ~known).astype(bool)
+        codes, distinct, known, table = _qualifiers(df, ctx)
+        rule = _rule_of(table, which, distinct)
+        # What each distinct rule asks: nothing (empty), a value (given), n + offset, or a fixed number.
+        empty = rule.isna().to_numpy(dtype=bool)
+        given = (rule == "given").fillna(False).to_numpy(dtype=bool)
+        uses_n = np.zeros(len(rule), bool)
+        offset = np.zeros(len(rule), np.int64)
+        fixed = np.zeros(len(rule), bool)
+        number = np.zeros(len(rule), np.int64)
+        for r in rule.dropna().unique():  # a handful of distinct rules
+            at = (rule == r).fillna(False).to_numpy(dtype=bool)
+            if r == "n":
+                uses_n[at] = True
+            elif r.startswith("n+") or r.startswith("n-"):
+                uses_n[at], offset[at] = True, int(r[1:])
+            elif r.isdigit():
+                fixed[at], number[at] = True, int(r)
+        stated, value = df["value_stated"], df[f"value_{which}"]
+        expected = (stated + offset[codes]).where(uses_n[codes]).mask(fixed[codes], pd.Series(number[codes], index=df.index))
+        v_na, e_na = value.isna().to_numpy(), expected.isna().to_numpy()
+        equal = (value == expected).to_numpy(dtype=bool, na_value=False) | (v_na & e_na)
+        empty, given = empty[codes], given[codes]
+        ok = (empty & v_na) | (given & ~v_na) | (~empty & ~given & equal)
+        return pd.Series(ok | ~known[codes], index=df.index)
     return check
 
 
 def _stated_matches_rules(df, ctx):
-    uses_n = pd.Series(False, index=df.index)
+    codes, distinct, known, table = _qualifiers(df, ctx)
+    uses_n = np.zeros(len(distinct), bool)
     for which in BOUNDS:
-        rule = _lookup(ctx, "qualifiers", "code", f"{which}_rule", df, "qualifier")
-        uses_n |= by_distinct(rule.fillna(""), lambda r: r.str.startswith("n")).astype(bool)
-    known = df["qualifier"].isin(ctx.tables.get("qualifiers", pd.DataFrame({"code": []}))["code"])
-    return ((uses_n == df["value_stated"].notna()) | ~known).astype(bool)
+        uses_n |= _rule_of(table, which, distinct).fillna("").astype(str).str.startswith("n").to_numpy(dtype=bool)
+    return pd.Series((uses_n[codes] == df["value_stated"].notna().to_numpy()) | ~known[codes], index=df.index)
 
 
 def _stated_in_wording(df, ctx):
