@@ -9,6 +9,7 @@ cross-field rules of ``rules.py`` that Table Schema cannot express.
 from __future__ import annotations
 
 import re
+import weakref
 
 try:  # the regex parser, to tell the patterns that RE2 reads as Python does
     from re import _constants as sre, _parser as sre_parse
@@ -75,9 +76,16 @@ def factorize(s: pd.Series, codes=None) -> tuple[np.ndarray, np.ndarray]:
         c, distinct = pd.factorize(s, use_na_sentinel=False)
         codes = (c, len(distinct))
     c, n = codes
+    cached = _FIRST.get(id(c))
+    if cached is not None and cached[0]() is c:
+        return c, cached[1]
     first = np.empty(n, dtype=np.int64)
     first[c[::-1]] = np.arange(len(c) - 1, -1, -1)  # the last write of each code is its first row
+    _FIRST[id(c)] = (weakref.ref(c, lambda _, key=id(c): _FIRST.pop(key, None)), first)
     return c, first
+
+
+_FIRST: dict = {}  # id of a codes array -> (weak reference to it, first row of each code): computed once
 
 
 def by_distinct(s: pd.Series, fn, codes=None) -> pd.Series:
