@@ -56,7 +56,10 @@ FORMAT_HINT = "run `make format` to rewrite the file in canonical form (it chang
 # Characters never allowed in a cell: C0 controls (tab, CR and LF included), DEL, C1 controls,
 # zero-width and bidirectional-override characters, the BOM and the Unicode replacement character
 # (what an undecodable byte becomes).
-FORBIDDEN_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufffd]")
+FORBIDDEN_RANGES = [(0x00, 0x1F), (0x7F, 0x9F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x2069),
+                    (0xFEFF, 0xFEFF), (0xFFFD, 0xFFFD)]
+FORBIDDEN_CHARS = re.compile("[" + "".join(re.escape(chr(a)) + "-" + re.escape(chr(b)) for a, b in FORBIDDEN_RANGES) + "]")
+FORBIDDEN_RE2 = "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in FORBIDDEN_RANGES) + "]"  # the same class for RE2
 SUPPORTED_TYPES = {"string", "integer", "number", "boolean", "date"}
 # Data Package v1 `hash`: "<algorithm>:<hex digest>", or a bare hex digest meaning MD5. A release writes sha256.
 HASH = re.compile(r"(?:(md5|sha1|sha256|sha512):)?([0-9a-fA-F]+)")
@@ -567,6 +570,7 @@ def _read_form(res: Resource, raw: bytes | list) -> Table:
         if len(odd):  # the ragged lines, read by pandas as it would read them in the whole file
             extra = pd.read_csv(io.BytesIO(odd_lines), header=None, names=range(width), dtype=str,
                                 keep_default_na=False, skip_blank_lines=False, engine="c", quoting=0)
+            at_records, at_odd = np.searchsorted(body_lines, records[1:]), np.searchsorted(body_lines, odd)
         columns = {}
         for i, h in enumerate(header):
             if h not in names or header.count(h) != 1:
@@ -574,14 +578,19 @@ def _read_form(res: Resource, raw: bytes | list) -> Table:
             codes, distinct = encoded[i]
             if extra is not None:  # the ragged lines' values join the codes, in line order, the header first
                 odd_values = extra[i].to_numpy(dtype=object)
-                found = pd.Index(distinct).get_indexer(odd_values)
+                # where each of the few ragged values is among the distinct values (-1: a new value)
+                few = pd.Index(pd.unique(odd_values))
+                hit = few.get_indexer(distinct)
+                place = np.full(len(few), -1, dtype=np.int64)
+                place[hit[hit >= 0]] = np.flatnonzero(hit >= 0)
+                found = place[few.get_indexer(odd_values)]
                 new_codes, new_values = pd.factorize(odd_values[found < 0], use_na_sentinel=False)
                 found[found < 0] = new_codes + len(distinct)
                 distinct = np.concatenate([distinct, np.asarray(new_values, dtype=object)])
                 merged = np.empty(len(body_lines) + 1, dtype=codes.dtype)
                 merged[0] = codes[0]
-                merged[1 + np.searchsorted(body_lines, records[1:])] = codes[1:]
-                merged[1 + np.searchsorted(body_lines, odd)] = found
+                merged[1 + at_records] = codes[1:]
+                merged[1 + at_odd] = found
                 codes = merged
             known[h] = codes, distinct = _recode(codes, distinct)
             every_row_distinct = len(distinct) == len(codes) and bool((codes == np.arange(len(codes))).all())
@@ -654,7 +663,7 @@ def _read_form(res: Resource, raw: bytes | list) -> Table:
         if padded.any():
             probs.append(P.make(f, "whitespace", "leading or trailing whitespace", FORMAT_HINT,
                                 row=s.index[padded], column=col, value=s[padded]))
-        bad = (u.str.contains(FORBIDDEN_CHARS).to_numpy(dtype=bool) if may_forbid else np.zeros(len(u), bool))[codes]
+        bad = (_matches(arrow, FORBIDDEN_RE2) if may_forbid else np.zeros(len(u), bool))[codes]
         if bad.any():
             probs.append(P.make(f, "forbidden-character",
                                 [f"contains the invisible or control character U+{ord(FORBIDDEN_CHARS.search(v).group()):04X}" for v in s[bad]],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -32,6 +32,7 @@ class Context:
     references: dict  # name -> set of key values referenced by foreign keys
     today: pd.Timestamp
     coverage: tuple  # (start, end) Timestamps, from datapackage.json "temporal"
+    codes: dict = field(default_factory=dict)  # name -> Table.codes of the table as read (column -> (codes, n))
 
 
 @dataclass
@@ -56,12 +57,19 @@ def _le(a, b):
 _FRAME: dict = {}  # the frame the rules last looked at (weakly) and the codes of its columns, by name
 
 
-def _codes(df: pd.DataFrame, col: str) -> tuple:
-    """``pd.factorize`` of a column as (codes, number of distinct values), computed once per frame for
-    all the rules that look up the same column."""
+def _seed(df: pd.DataFrame, codes: dict):
+    """Start the codes of a new frame from those of its table as read: equal text is an equal typed value,
+    so the reading's codes factorize the typed columns too (the rows are the same, in the same order)."""
     if _FRAME.get("frame", lambda: None)() is not df:
         _FRAME.clear()
         _FRAME["frame"] = weakref.ref(df)
+        _FRAME.update({col: c for col, c in codes.items() if col in df.columns and len(c[0]) == len(df)})
+
+
+def _codes(df: pd.DataFrame, col: str) -> tuple:
+    """``pd.factorize`` of a column as (codes, number of distinct values), computed once per frame for
+    all the rules that look up the same column."""
+    _seed(df, {})
     if col not in _FRAME:
         codes, distinct = pd.factorize(df[col], use_na_sentinel=False)
         _FRAME[col] = (codes, len(distinct))
@@ -287,6 +295,7 @@ def as_checks(rules: list[Rule], ctx: Context) -> list[pa.Check]:
     def wrap(rule):
         def fn(df):
             trim()  # what the rule before freed goes back to the system before this one allocates
+            _seed(df, ctx.codes.get(rule.table, {}))
             try:
                 out = rule.func(df, ctx)
                 if not out.index.equals(df.index):

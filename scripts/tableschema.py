@@ -315,8 +315,13 @@ def run_pandera(file: str, schema: dict, typed: pd.DataFrame, failed: pd.DataFra
     # pandera names its built-in checks itself; map (column, check number) back to the constraint.
     names = {(f["name"], i): cname for f in schema["fields"] for i, (cname, _) in enumerate(_constraint_checks(f))}
     number = pd.to_numeric(fc["check_number"], errors="coerce")
-    fc["check"] = [names.get((col, int(n)), chk) if pd.notna(n) and ctx == "Column" else chk
-                   for col, n, chk, ctx in zip(fc["column"], number, fc["check"], fc["schema_context"])]
+    if names:  # once per distinct (column, number, check, context), not per failure case
+        keys = pd.DataFrame({"column": fc["column"].astype(object), "number": number, "check": fc["check"].astype(object),
+                             "context": fc["schema_context"].astype(object)})
+        distinct = keys.drop_duplicates()
+        renamed = [names.get((col, int(n)), chk) if pd.notna(n) and ctx == "Column" else chk
+                   for col, n, chk, ctx in distinct.itertuples(index=False)]
+        fc["check"] = keys.merge(distinct.assign(renamed=renamed), how="left", on=list(keys.columns))["renamed"].to_numpy()
     fc = fc[fc["index"].notna()].copy()
     fc["row"] = fc["index"].astype("int64")
     # A dataframe-level rule fails once per row, whatever pandera lists per column.

@@ -50,7 +50,7 @@ def validate(root: Path, today: pd.Timestamp | None = None) -> pd.DataFrame:
 
     found += tableschema.check_foreign_keys(typed, by_name, codes)
     ctx = rules.Context(tables=typed, references=rules.references(typed, by_name, tableschema.foreign_keys, codes),
-                        today=today if today is not None else rules.today(), coverage=span)
+                        today=today if today is not None else rules.today(), coverage=span, codes=codes)
     all_rules = rules.RULES + rules.future_rules(by_name)
     for res in resources:
         mine = [r for r in all_rules if r.table == res.name]
