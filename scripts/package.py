@@ -508,7 +508,8 @@ def _recode(codes: np.ndarray, distinct: np.ndarray):
     head, body = codes[0], codes[1:]
     if (body == head).any():
         return body, distinct
-    return body - (body > head), np.delete(distinct, head)
+    body -= body > head  # in place: the codes are the caller's own
+    return body, np.delete(distinct, head)
 
 
 def _read_form(res: Resource, raw: bytes | list) -> Table:
@@ -575,7 +576,7 @@ def _read_form(res: Resource, raw: bytes | list) -> Table:
         for i, h in enumerate(header):
             if h not in names or header.count(h) != 1:
                 continue
-            codes, distinct = encoded[i]
+            (codes, distinct), encoded[i] = encoded[i], None  # each column's codes are let go once used
             if extra is not None:  # the ragged lines' values join the codes, in line order, the header first
                 odd_values = extra[i].to_numpy(dtype=object)
                 # where each of the few ragged values is among the distinct values (-1: a new value)

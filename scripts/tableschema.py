@@ -304,6 +304,36 @@ def failure_cases(full: pa.DataFrameSchema, typed: pd.DataFrame, codes: dict | N
     return pd.concat(frames, ignore_index=True)
 
 
+def plain_text_fields(schema: dict) -> list[str]:
+    """String fields without a format: their typed value is the text as read ("" read as missing)."""
+    return [f["name"] for f in schema["fields"] if f.get("type", "string") == "string" and "format" not in f]
+
+
+def slim_raw(data: pd.DataFrame, schema: dict) -> pd.DataFrame:
+    """The text of a table as needed after typing, for the values shown in problems: the columns whose
+    typed value is not the text as read. A plain text column is told by its typed column (see
+    ``raw_values``), so its own column of the text is let go; only the cells that held no text at all
+    (the missing fields of a ragged row) are remembered, in ``attrs``."""
+    plain = [c for c in plain_text_fields(schema) if c in data.columns]
+    slim = data.drop(columns=plain)
+    slim.attrs["no_text"] = {c: data.index[data[c].isna().to_numpy()] for c in plain if data[c].isna().any()}
+    return slim
+
+
+def raw_values(raw: pd.DataFrame, typed: pd.DataFrame, column: str, rows) -> pd.Series | None:
+    """The text as read of ``column`` in ``rows``: from ``raw``, or for a plain text column let go by
+    ``slim_raw`` from the typed value (missing is ""; a cell that held no text is NaN, as read)."""
+    if column in raw.columns:
+        return raw.loc[rows, column]
+    if column not in typed.columns:
+        return None
+    values = typed.loc[rows, column].astype(object).where(typed.loc[rows, column].notna(), "")
+    none = raw.attrs.get("no_text", {}).get(column)
+    if none is not None and len(none):
+        values = values.mask(values.index.isin(none), np.nan)
+    return values
+
+
 def run_pandera(file: str, schema: dict, typed: pd.DataFrame, failed: pd.DataFrame, raw: pd.DataFrame,
                 checks=(), rule_info=None, codes: dict | None = None) -> list:
     """Validate lazily (every failure at once) and turn pandera's failure cases into problems."""
@@ -351,7 +381,7 @@ def run_pandera(file: str, schema: dict, typed: pd.DataFrame, failed: pd.DataFra
         if not len(rows):
             continue
         hint = rule_info[check].hint if check in rule_info else CONSTRAINT_HINTS.get(rule, "correct the value")
-        value = raw.loc[rows, column] if column in raw.columns else None
+        value = raw_values(raw, typed, column, rows)
         probs.append(P.make(file, rule, msg, hint, row=rows, column=column or None, value=value))
     return probs
 

@@ -46,7 +46,9 @@ def validate(root: Path, today: pd.Timestamp | None = None) -> pd.DataFrame:
         found += table.problems
         t, bad, probs = tableschema.parse_types(res.path, table.data, res.schema, table.codes)
         found += probs
-        raw[res.name], typed[res.name], failed[res.name], codes[res.name] = table.data, t, bad, table.codes
+        raw[res.name] = tableschema.slim_raw(table.data, res.schema)  # what problems show of the text
+        typed[res.name], failed[res.name], codes[res.name] = t, bad, table.codes
+        del table, t
 
     found += tableschema.check_foreign_keys(typed, by_name, codes)
     ctx = rules.Context(tables=typed, references=rules.references(typed, by_name, tableschema.foreign_keys, codes),
