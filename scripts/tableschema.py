@@ -309,14 +309,19 @@ def plain_text_fields(schema: dict) -> list[str]:
     return [f["name"] for f in schema["fields"] if f.get("type", "string") == "string" and "format" not in f]
 
 
-def slim_raw(data: pd.DataFrame, schema: dict) -> pd.DataFrame:
+def slim_raw(data: pd.DataFrame, schema: dict, codes: dict | None = None) -> pd.DataFrame:
     """The text of a table as needed after typing, for the values shown in problems: the columns whose
     typed value is not the text as read. A plain text column is told by its typed column (see
     ``raw_values``), so its own column of the text is let go; only the cells that held no text at all
     (the missing fields of a ragged row) are remembered, in ``attrs``."""
     plain = [c for c in plain_text_fields(schema) if c in data.columns]
     slim = data.drop(columns=plain)
-    slim.attrs["no_text"] = {c: data.index[data[c].isna().to_numpy()] for c in plain if data[c].isna().any()}
+    no_text = {}
+    for c in plain:
+        none = by_distinct(data[c], lambda v: v.isna(), (codes or {}).get(c)).to_numpy(dtype=bool)
+        if none.any():
+            no_text[c] = data.index[none]
+    slim.attrs["no_text"] = no_text
     return slim
 
 

@@ -46,7 +46,7 @@ def validate(root: Path, today: pd.Timestamp | None = None) -> pd.DataFrame:
         found += table.problems
         t, bad, probs = tableschema.parse_types(res.path, table.data, res.schema, table.codes)
         found += probs
-        raw[res.name] = tableschema.slim_raw(table.data, res.schema)  # what problems show of the text
+        raw[res.name] = tableschema.slim_raw(table.data, res.schema, table.codes)  # what problems show of the text
         typed[res.name], failed[res.name], codes[res.name] = t, bad, table.codes
         del table, t
 
