@@ -138,7 +138,8 @@ def _stated_matches_rules(df, ctx):
     codes, distinct, known, table = _qualifiers(df, ctx)
     uses_n = np.zeros(len(distinct), bool)
     for which in BOUNDS:
-        uses_n |= _rule_of(table, which, distinct).fillna("").astype(str).str.startswith("n").to_numpy(dtype=bool)
+        rule = _rule_of(table, which, distinct).astype(object)
+        uses_n |= rule.where(rule.notna(), "").astype(str).str.startswith("n").to_numpy(dtype=bool)
     return pd.Series((uses_n[codes] == df["value_stated"].notna().to_numpy()) | ~known[codes], index=df.index)
 
 

@@ -159,3 +159,46 @@ def test_rows_read_by_arrow_equal_rows_read_by_pandas(tmp_path):
     fast = pd.DataFrame({i: d.take(c) for i, (c, d) in enumerate(encoded)})
     slow = pd.read_csv(io.BytesIO(buf), header=None, dtype=str, keep_default_na=False, engine="c")
     assert fast.astype(object).values.tolist() == slow.astype(object).values.tolist()
+
+
+# The whole validator, with Arrow reading the files and with pandas' parser reading them (the path taken
+# for irregular files), on the package with arbitrary cells and lines: the same problems.
+TABLES = sorted(p.stem for p in (ROOT / "data").glob("*.csv"))
+CELL = st.text(alphabet=st.sampled_from(list('ab1-, "\t\u00a0\u202e=@<')), max_size=12) | st.sampled_from(
+    ["fig-0001", "2020-08-10", "true", "", " x", "a,b", 'say "x"'])
+LINE = st.lists(CELL, min_size=0, max_size=6).map(lambda cells: ",".join(cells))
+
+
+def problems_both_ways(root, monkeypatch):
+    from scripts import validate as V
+
+    def tuples(frame):
+        return sorted((tuple(None if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in rec)
+                       for rec in frame[["file", "row", "column", "rule", "value", "message"]].itertuples(index=False)), key=repr)
+    fast = tuples(V.validate(root))
+    with monkeypatch.context() as m:
+        m.setattr(package, "_parse_arrow", lambda *a, **k: None)
+        slow = tuples(V.validate(root))
+    return fast, slow
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+          derandomize=True)
+@given(table=st.sampled_from(TABLES), row=st.integers(min_value=1, max_value=12), column=st.integers(min_value=0, max_value=20),
+       value=CELL, extra=st.lists(LINE, max_size=3))
+def test_arrow_reading_reports_what_pandas_reading_reports(tmp_path_factory, monkeypatch, table, row, column, value, extra):
+    import shutil
+    root = tmp_path_factory.mktemp("pkg")
+    shutil.copy(ROOT / "datapackage.json", root / "datapackage.json")
+    shutil.copytree(ROOT / "schemas", root / "schemas")
+    shutil.copytree(ROOT / "data", root / "data")
+    path = root / "data" / f"{table}.csv"
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    r = rows[min(row, len(rows) - 1)]
+    r[column % len(r)] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue() + "".join(line + "\n" for line in extra), encoding="utf-8")
+    fast, slow = problems_both_ways(root, monkeypatch)
+    assert fast == slow
