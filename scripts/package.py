@@ -274,15 +274,11 @@ def primary_key(schema: dict) -> list[str]:
     return [pk] if isinstance(pk, str) else list(pk)
 
 
-def _row_of_offset(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
-
-
 class _Lines:
     """The lines of a CSV text (split at LF, the text ending with one), located in its UTF-8 bytes.
 
     Counts of commas and quotes per line come from numpy over the bytes, in chunks (bounded memory), so a
-    million-line file is not split into a million Python strings; ``text(i)`` decodes only the lines asked for.
+    million-line file is not split into a million Python strings; ``raw(i)`` gives only the lines asked for.
     """
     CHUNK = 1 << 24
 
@@ -304,10 +300,6 @@ class _Lines:
         self.commas = np.diff(np.concatenate(commas), prepend=0) if commas else np.zeros(0, np.int64)
         self.quotes = np.diff(np.concatenate(quotes), prepend=0) if quotes else np.zeros(0, np.int64)
         self.number = pd.RangeIndex(1, len(self.ends) + 1)  # row numbers, the header being row 1
-
-    def text(self, idx) -> list[str]:
-        buf = self.buf
-        return [buf[s:e].decode("utf-8") for s, e in zip(self.starts[idx].tolist(), self.ends[idx].tolist())]
 
     def raw(self, idx) -> list[bytes]:
         """The bytes of the lines asked for, each with its line feed."""
