@@ -6,7 +6,6 @@ encoding or a ragged row each become one problem with the file, row, column and 
 from __future__ import annotations
 
 import ctypes
-import functools
 import hashlib
 import io
 import json
@@ -16,11 +15,6 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-
-try:  # the regex parser, to tell a one-character-class pattern
-    from re import _constants as re_constants, _parser as re_parser
-except ImportError:  # pragma: no cover - Python < 3.11
-    import sre_constants as re_constants, sre_parse as re_parser
 
 import frictionless
 import numpy as np
@@ -86,7 +80,7 @@ TEXT_ANY = re.compile("|".join(f"(?:{pattern})" for _, pattern, _, _ in TEXT_RUL
 # Patterns run by Arrow (RE2) over whole columns or lines at C++ speed. Each means the same in RE2 as in
 # Python's re, or finds a superset of what a Python pattern finds, which then decides (tests check both).
 # Python's whitespace (``str.isspace``, what ``str.strip`` removes) as an RE2 class:
-# (No code point above U+3000 is whitespace; tests/test_validate.py checks this against the whole range.)
+# (No code point above U+3000 is whitespace; tests/test_fast_paths.py checks this against the whole range.)
 WHITESPACE = "".join(f"\\x{{{cp:x}}}" for cp in range(0x3001) if chr(cp).isspace())
 EDGE_WHITESPACE = f"^[{WHITESPACE}]|[{WHITESPACE}]$"  # what str.strip() would remove something from
 BLANK_LINE = f"^[{WHITESPACE}]*$"  # a line (with its line feed) that strips to nothing
@@ -312,42 +306,6 @@ class _Lines:
         return pa.LargeStringArray.from_buffers(len(self.ends), pa.py_buffer(offsets), pa.py_buffer(self.buf))
 
 
-@functools.lru_cache(maxsize=8)
-def _lead_bytes(pattern: str):
-    """For a pattern that is one character class: the bytes that can begin the UTF-8 form of a character it
-    matches, line feed aside (bool[256]); None for any other pattern."""
-    try:
-        parsed = re_parser.parse(pattern)
-    except Exception:  # pragma: no cover - the pattern compiled already
-        return None
-    if len(parsed) != 1 or parsed[0][0] not in (re_constants.IN, re_constants.LITERAL, re_constants.RANGE):
-        return None
-    rx = re.compile(pattern)
-    lut = np.zeros(256, bool)
-    for cp in range(0x10000):  # the Basic Multilingual Plane, one search each (a few milliseconds)
-        if cp != 10 and not 0xD800 <= cp <= 0xDFFF and rx.match(chr(cp)):
-            lut[chr(cp).encode("utf-8")[0]] = True
-    lut[0xF0:0xF5] = True  # characters beyond it are not enumerated: any of them is looked at
-    return lut
-
-
-def _may_contain(buf: bytes, rx: re.Pattern) -> bool:
-    """False only when no character of ``buf`` other than a line feed can match ``rx`` (one character class)."""
-    lut = _lead_bytes(rx.pattern)
-    if lut is None:
-        return True
-    a = np.frombuffer(buf, dtype=np.uint8)
-    for i in range(0, len(a), _Lines.CHUNK):
-        seg = a[i:i + _Lines.CHUNK]
-        if np.count_nonzero(seg < 32) != np.count_nonzero(seg == 10):  # a control character other than LF
-            if lut[seg[seg < 32]].any():
-                return True
-        high = seg[seg >= 127]  # few in most text: look these up
-        if len(high) and lut[high].any():
-            return True
-    return False
-
-
 def _ascending(keys: pd.DataFrame) -> bool:
     """True when the rows are already in key order (compared as text), so the stable sort would keep them."""
     if keys.isna().any().any():
@@ -504,13 +462,13 @@ def _recode(codes: np.ndarray, distinct: np.ndarray):
     return body, np.delete(distinct, head)
 
 
-def _read_form(res: Resource, raw: bytes | list) -> Table:
-    """Check the form of a CSV file given as bytes (or a list holding them, emptied here) and read it as text."""
+def _read_form(res: Resource, box: list) -> Table:
+    """Check the form of a CSV file and read it as text. ``box`` holds the file's bytes and is emptied here,
+    so that they go once read."""
     f = res.path
     names = [fd["name"] for fd in res.schema["fields"]]
     probs = []
-    buf = _normalise(f, raw.pop() if isinstance(raw, list) else raw, probs)
-    del raw
+    buf = _normalise(f, box.pop(), probs)
     if buf is None:
         return Table(res, pd.DataFrame(columns=names, dtype="str"), probs)
 
@@ -545,7 +503,6 @@ def _read_form(res: Resource, raw: bytes | list) -> Table:
     records = np.flatnonzero(~blank & ~ragged)
     encoded = None
     if regular:
-        may_forbid = _may_contain(buf, FORBIDDEN_CHARS)
         odd = np.flatnonzero(ragged)
         odd_lines = b"".join(lines.raw(odd))
         box = [buf]
@@ -601,7 +558,6 @@ def _read_form(res: Resource, raw: bytes | list) -> Table:
             return Table(res, pd.DataFrame(columns=names, dtype="str"), probs)
         df.index = df.index + 1
         one_per_line = len(df) == len(lines.number)
-        may_forbid = not one_per_line or _may_contain(buf, FORBIDDEN_CHARS)
         header = [str(h) for h in df.iloc[0].tolist()[:expected]]
         body = df.iloc[1:]
         position = {h: i for i, h in enumerate(header) if header.count(h) == 1}
@@ -628,8 +584,7 @@ def _read_form(res: Resource, raw: bytes | list) -> Table:
                             row=1, value=",".join(header)))
 
     # Cell-level form: whitespace and forbidden characters, and the safety of free text, each distinct
-    # value of a column looked at once. When no byte of the file can start a forbidden character (line
-    # ends aside, and no value spans lines), no cell holds one and the search is skipped.
+    # value of a column looked at once, by RE2 over the column's distinct values.
     free_text = set(free_text_fields(res.schema))
     factorized = {}
     for col in data.columns:
@@ -656,7 +611,7 @@ def _read_form(res: Resource, raw: bytes | list) -> Table:
         if padded.any():
             probs.append(P.make(f, "whitespace", "leading or trailing whitespace", FORMAT_HINT,
                                 row=s.index[padded], column=col, value=s[padded]))
-        bad = (_matches(arrow, FORBIDDEN_RE2) if may_forbid else np.zeros(len(u), bool))[codes]
+        bad = _matches(arrow, FORBIDDEN_RE2)[codes]
         if bad.any():
             probs.append(P.make(f, "forbidden-character",
                                 [f"contains the invisible or control character U+{ord(FORBIDDEN_CHARS.search(v).group()):04X}" for v in s[bad]],

@@ -231,7 +231,7 @@ def pattern_check(pattern: str) -> pa.Check:
 
     It is pandera's ``str_matches`` with Python's ``re``; for a pattern that RE2 reads the same way
     (``re2_form``), the same test runs in Arrow over the whole column at once (a million ids in a fraction
-    of a second instead of seconds). ``tests/test_metadata.py`` checks that both agree on every pattern of
+    of a second instead of seconds). ``tests/test_fast_paths.py`` checks that both agree on every pattern of
     the schemas."""
     python = f"(?:{pattern})\\Z"
     fast = re2_form(pattern)
