@@ -27,7 +27,7 @@ from typing import Callable
 
 import pandas as pd
 
-from .package import DESCRIPTOR, primary_key
+from .descriptor import DESCRIPTOR, primary_key
 
 ROOT = Path(__file__).resolve().parent.parent
 CSV_COLUMNS = ["table", "change", "key", "field", "old", "new"]

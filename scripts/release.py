@@ -39,7 +39,7 @@ import yaml
 
 from . import diff
 from . import problems as P
-from .package import DESCRIPTOR
+from .descriptor import DESCRIPTOR
 from .validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
