@@ -26,7 +26,7 @@ validate: $(STAMP)
 	$(PY) -m scripts.validate
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 format: $(STAMP)
 	$(PY) -m scripts.format

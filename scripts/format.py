@@ -1,9 +1,10 @@
 """`make format`: rewrite data/*.csv in canonical form without changing any value.
 
-Canonical form: UTF-8 without BOM, LF line endings and a final line break, the schema's columns in
-order, rows sorted by primary key (compared as text), no blank rows, no leading or trailing
-whitespace in cells, and minimal quoting (pandas' CSV writer). A file whose content cannot be read
-safely (bad encoding, ragged rows, a wrong header) is left untouched and named, so nothing is lost.
+Canonical form (checked by ``form.py``): UTF-8 without BOM, LF line endings and a final line break, the
+schema's columns in order, no blank rows, no whitespace around values, booleans written as the schema's
+first true or false value, rows sorted by primary key (compared as text), and minimal quoting (Python's
+csv writer, as pandas calls it). A file whose content cannot be read safely (bad encoding, ragged rows,
+a wrong header) is left untouched and named, so nothing is lost.
 
 Usage: python -m scripts.format [ROOT]
 """
@@ -12,39 +13,44 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from . import package
+import pyarrow.compute as pc
+
+from . import descriptor, reading
 from .validate import ROOT
 
-# Problems that make a file unsafe to rewrite automatically: a person must look at them.
-UNSAFE = {"encoding", "ragged-row", "header", "unreadable", "empty-file"}
+UNSAFE = {"encoding", "ragged-row", "header", "unreadable"}  # a person must look at these first
 
 
-def canonical(table: package.Table) -> str:
-    pk = package.primary_key(table.resource.schema)
-    data = table.data.apply(lambda s: s.str.strip())
-    if pk:
-        data = data.sort_values(pk, kind="stable")
-    return data.to_csv(index=False, lineterminator="\n")
+def canonical(table: reading.Table) -> bytes:
+    res = table.resource
+    data = table.text.to_pandas()
+    for name in data.columns:
+        data[name] = pc.utf8_trim_whitespace(table.text[name]).to_pandas()
+        fd = res.field(name)
+        if fd.type == "boolean":
+            data[name] = data[name].replace({v: fd.true_values[0] for v in fd.true_values} | {v: fd.false_values[0] for v in fd.false_values})
+    if res.primary_key:
+        data = data.sort_values(res.primary_key, kind="stable")
+    return data.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def format_package(root: Path, out=None) -> int:
     out = out or sys.stdout
-    descriptor, resources, problems = package.load_descriptor(root)
-    if descriptor is None or not resources:
+    package, problems = descriptor.load(root)
+    if package is None or not package.resources:
         print("datapackage.json cannot be read; run `make validate` to see why.", file=out)
         return 1
     refused = 0
-    for res in resources:
-        table = package.read_table(root, res)
-        unsafe = sorted({r for p in table.problems for r in p["rule"]} & UNSAFE)
+    for res in package.resources:
+        table = reading.read(root, res)
+        unsafe = sorted({p["rule"].iloc[0] for p in table.problems} & UNSAFE)
         if unsafe:
             refused += 1
             print(f"{res.path}: not rewritten, fix by hand first: {', '.join(unsafe)} (run `make validate` for rows)", file=out)
             continue
         text = canonical(table)
-        path = root / res.path
-        if path.read_bytes() != text.encode("utf-8"):
-            path.write_bytes(text.encode("utf-8"))
+        if table.path.read_bytes() != text:
+            table.path.write_bytes(text)
             print(f"{res.path}: rewritten in canonical form", file=out)
     return 1 if refused else 0
 

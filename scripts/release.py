@@ -38,7 +38,7 @@ import pandas as pd
 import yaml
 
 from . import diff
-from . import problems as P
+from . import report as P
 from .descriptor import DESCRIPTOR
 from .validate import validate
 

@@ -1,38 +1,39 @@
-"""Rules that Table Schema cannot express: cross-field and cross-table checks.
+"""Rules that Table Schema cannot express, each written once and run by pandera beside the constraints.
 
-Each rule is a vectorised function of a table (and the other tables) that returns a boolean Series,
-True where the row passes. They run as pandera dataframe checks beside the checks derived from the
-Table Schema, so they are reported the same way, with row, column and hint. ``docs/codebook.md``
-lists them from ``RULES`` below: this module is their one definition.
+A rule is a vectorised function that returns a boolean Series, True where the row passes: a *column*
+rule sees one column (the free-text rules), a *frame* rule sees the table and, through the context,
+the other tables (cross-field and cross-table rules, foreign keys, unused entries). ``rules_for``
+builds every rule of a package from its schemas and the list below; ``docs/codebook.md`` lists them.
+Patterns are RE2, run by Arrow, like the schemas' ``pattern`` constraints.
 """
 from __future__ import annotations
 
 import datetime as dt
-import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 
-from .package import trim
-from .tableschema import by_distinct, factorize
+from . import report as R
+from .descriptor import Package
+from .schema import re2
 
-# Tables every row of which must be referenced by another row of the package.
-VOCABULARIES = ["event_types", "measures", "qualifiers", "actor_types", "source_types", "roles",
-                "date_precisions", "date_bases"]
-MUST_BE_USED = ["actors", "sources"] + VOCABULARIES
 BOUNDS = ("low", "best", "high")
 
 
 @dataclass
 class Context:
-    tables: dict  # name -> typed DataFrame
-    references: dict  # name -> set of key values referenced by foreign keys
-    today: pd.Timestamp
-    coverage: tuple  # (start, end) Timestamps, from datapackage.json "temporal"
-    codes: dict = field(default_factory=dict)  # name -> Table.codes of the table as read (column -> (codes, n))
+    package: Package
+    tables: dict  # name -> reading.Table, typed
+    today: dt.date
+
+    def frame(self, name: str) -> pd.DataFrame | None:
+        t = self.tables.get(name)
+        return None if t is None else t.typed
 
 
 @dataclass
@@ -42,123 +43,138 @@ class Rule:
     column: str
     message: str
     hint: str
-    func: Callable  # (frame, Context) -> boolean Series, True = passes
+    func: Callable  # column rule: (Series) -> bool Series; frame rule: (DataFrame, Context) -> bool Series
+    kind: str = "frame"
+    explain: Callable | None = None  # (DataFrame, Context, rows) -> one message per failing row
 
     @property
     def check_name(self) -> str:
         return f"{self.rule}:{self.table}.{self.column}"
 
+    def column_check(self) -> pa.Check:
+        return pa.Check(self.func, name=self.check_name)
 
+    def frame_check(self, ctx: Context) -> pa.Check:
+        def run(df):
+            try:
+                return self.func(df, ctx).reindex(df.index, fill_value=True).astype(bool)
+            except KeyError:  # a column is missing: the header problem is already reported
+                return pd.Series(True, index=df.index)
+        return pa.Check(run, name=self.check_name, ignore_na=False)
+
+    def problems(self, table, ctx: Context, rows) -> pd.DataFrame:
+        message = self.explain(table.typed, ctx, rows) if self.explain else self.message
+        value = table.text_of(self.column, rows) if self.column in table.text.column_names else None
+        return R.make(table.file, self.rule, message, self.hint, row=rows, column=self.column, value=value)
+
+
+# --- free text -----------------------------------------------------------------------------------------
+EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+PHONE = (r"(?:^|[^\w-])(?:\+|00)[1-9](?:[\s().-]?[0-9]){7,14}(?:[^0-9]|$)"
+         r"|(?:^|[^\w-])\(?0?[0-9]{2,3}\)?[\s-][0-9]{3}[\s-][0-9]{2}[\s-][0-9]{2}(?:[^0-9]|$)")
+TEXT_RULES = [  # (rule, pattern, message, hint): checked in every free-text field
+    ("formula-injection", r"^[=+\-@]", "the text starts with =, +, - or @, which a spreadsheet runs as a formula",
+     "reword the text so that it does not begin with =, +, - or @"),
+    ("markup", r"<\s*/?\s*[A-Za-z!?][^>]*>|javascript:", "the text contains HTML or script markup", "write plain text without tags or scripts"),
+    ("personal-data", f"{EMAIL}|{PHONE}", "the text contains what looks like an e-mail address or a phone number",
+     "remove personal contact data: private persons are never recorded, and sources are cited by URL"),
+]
+
+
+def _personal(column):
+    def explain(df, ctx, rows):
+        email = re2(df.loc[rows, column], EMAIL)
+        return ["the text contains what looks like an e-mail address" if e else "the text contains what looks like a phone number"
+                for e in email]
+    return explain
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
 def _le(a, b):
     """a <= b where both are present; missing values pass."""
     return ((a <= b).fillna(True) | a.isna() | b.isna()).astype(bool)
 
 
-_FRAME: dict = {}  # the frame the rules last looked at (weakly) and the codes of its columns, by name
-
-
-def _seed(df: pd.DataFrame, codes: dict):
-    """Start the codes of a new frame from those of its table as read: equal text is an equal typed value,
-    so the reading's codes factorize the typed columns too (the rows are the same, in the same order)."""
-    if _FRAME.get("frame", lambda: None)() is not df:
-        _FRAME.clear()
-        _FRAME["frame"] = weakref.ref(df)
-        _FRAME.update({col: c for col, c in codes.items() if col in df.columns and len(c[0]) == len(df)})
-
-
-def _codes(df: pd.DataFrame, col: str) -> tuple:
-    """``pd.factorize`` of a column as (codes, number of distinct values), computed once per frame for
-    all the rules that look up the same column."""
-    _seed(df, {})
-    if col not in _FRAME:
-        codes, distinct = pd.factorize(df[col], use_na_sentinel=False)
-        _FRAME[col] = (codes, len(distinct))
-    return _FRAME[col]
-
-
-def _lookup(ctx: Context, table: str, key: str, column: str, df: pd.DataFrame, col: str) -> pd.Series:
-    """``column`` of the row of ``table`` whose ``key`` equals ``df[col]``, for each row of ``df``."""
-    values = df[col]
-    other = ctx.tables.get(table)
+def _lookup(ctx: Context, table: str, key: str, column: str, values: pd.Series) -> pd.Series:
+    """``column`` of the row of ``table`` whose ``key`` equals each of ``values``."""
+    other = ctx.frame(table)
     if other is None or column not in other.columns:
         return pd.Series(pd.NA, index=values.index, dtype="object")
-    mapping = other.drop_duplicates(key).set_index(key)[column]
-    return by_distinct(values, lambda v: v.map(mapping), _codes(df, col))  # a few distinct ids or codes
+    return values.map(other.drop_duplicates(key).set_index(key)[column])
 
 
-def _qualifiers(df: pd.DataFrame, ctx: Context):
-    """(codes of df's qualifier column, its distinct qualifiers, whether each is in data/qualifiers.csv,
-    the qualifiers table with one row per code): the rules below work per distinct qualifier."""
-    codes, n = _codes(df, "qualifier")
-    _, first = factorize(df["qualifier"], (codes, n))
-    distinct = df["qualifier"].iloc[first].reset_index(drop=True)
-    table = ctx.tables.get("qualifiers", pd.DataFrame({"code": []}))
-    known = distinct.isin(table["code"]).to_numpy(dtype=bool)
-    return codes, distinct, known, table.drop_duplicates("code").set_index("code")
+# --- figures: the bounds follow from the qualifier -------------------------------------------------------
+def _expected(df, ctx, which):
+    """(the qualifier's rule for bound ``which`` per row, the value it asks for, whether the qualifier is known)."""
+    table = ctx.frame("qualifiers")
+    rule = _lookup(ctx, "qualifiers", "code", f"{which}_rule", df["qualifier"]).astype(object)
+    stated = df["value_stated"].astype("Float64")
+    expected = pd.Series(pd.NA, index=df.index, dtype="Float64")
+    for r in rule.dropna().unique():  # a handful of distinct rules
+        at = (rule == r).to_numpy(dtype=bool)
+        if r == "n" or r[:2] in ("n+", "n-"):
+            expected[at] = stated[at] + (int(r[1:]) if len(r) > 1 else 0)
+        elif r.isdigit():
+            expected[at] = float(r)
+    known = df["qualifier"].isin(table["code"]) if table is not None else pd.Series(False, index=df.index)
+    return rule, expected, known
 
 
-def _rule_of(table: pd.DataFrame, which: str, distinct: pd.Series) -> pd.Series:
-    """The qualifier's ``{which}_rule`` for each distinct qualifier (missing where there is none)."""
-    column = f"{which}_rule"
-    if column not in table.columns:
-        return pd.Series(pd.NA, index=distinct.index, dtype="object")
-    return distinct.map(table[column])
-
-
-def _bound_follows_rule(which: str):
+def _bound_follows(which):
     def check(df, ctx):
-        codes, distinct, known, table = _qualifiers(df, ctx)
-        rule = _rule_of(table, which, distinct)
-        # What each distinct rule asks: nothing (empty), a value (given), n + offset, or a fixed number.
-        empty = rule.isna().to_numpy(dtype=bool)
-        given = (rule == "given").fillna(False).to_numpy(dtype=bool)
-        uses_n = np.zeros(len(rule), bool)
-        offset = np.zeros(len(rule), np.int64)
-        fixed = np.zeros(len(rule), bool)
-        number = np.zeros(len(rule), np.int64)
-        for r in rule.dropna().unique():  # a handful of distinct rules
-            at = (rule == r).fillna(False).to_numpy(dtype=bool)
-            if r == "n":
-                uses_n[at] = True
-            elif r.startswith("n+") or r.startswith("n-"):
-                uses_n[at], offset[at] = True, int(r[1:])
-            elif r.isdigit():
-                fixed[at], number[at] = True, int(r)
-        stated, value = df["value_stated"], df[f"value_{which}"]
-        expected = (stated + offset[codes]).where(uses_n[codes]).mask(fixed[codes], pd.Series(number[codes], index=df.index))
-        v_na, e_na = value.isna().to_numpy(), expected.isna().to_numpy()
-        equal = (value == expected).to_numpy(dtype=bool, na_value=False) | (v_na & e_na)
-        empty, given = empty[codes], given[codes]
-        ok = (empty & v_na) | (given & ~v_na) | (~empty & ~given & equal)
-        return pd.Series(ok | ~known[codes], index=df.index)
+        rule, expected, known = _expected(df, ctx, which)
+        value = df[f"value_{which}"].astype("Float64")
+        empty, given = rule.isna(), (rule == "given").fillna(False).astype(bool)
+        ok = (empty & value.isna()) | (given & value.notna()) | (value == expected).fillna(False).astype(bool)
+        return ok | ~known
     return check
 
 
+def _bounds_explain(df, ctx, rows):
+    sub = df.loc[rows]
+    parts = {w: _expected(sub, ctx, w)[:2] for w in BOUNDS}
+    out = []
+    for i, row in enumerate(rows):
+        want, empty = [], []
+        for w in BOUNDS:
+            rule, expected = parts[w][0].iloc[i], parts[w][1].iloc[i]
+            if pd.isna(rule):
+                empty.append(f"value_{w}")
+            else:
+                want.append(f"value_{w} " + ("any number" if rule == "given" else f"{expected:g}" if pd.notna(expected) else "?"))
+        stated = sub["value_stated"].iloc[i]
+        said = ", ".join(want) + (f", {' and '.join(empty)} empty" if empty else "")
+        out.append(f"the bounds do not follow the qualifier: {sub['qualifier'].iloc[i]} "
+                   f"{'' if pd.isna(stated) else stated} → {said}".replace("  ", " "))
+    return out
+
+
 def _stated_matches_rules(df, ctx):
-    codes, distinct, known, table = _qualifiers(df, ctx)
-    uses_n = np.zeros(len(distinct), bool)
-    for which in BOUNDS:
-        rule = _rule_of(table, which, distinct).astype(object)
-        uses_n |= rule.where(rule.notna(), "").astype(str).str.startswith("n").to_numpy(dtype=bool)
-    return pd.Series((uses_n[codes] == df["value_stated"].notna().to_numpy()) | ~known[codes], index=df.index)
+    uses_n = pd.Series(False, index=df.index)
+    for w in BOUNDS:
+        rule = _lookup(ctx, "qualifiers", "code", f"{w}_rule", df["qualifier"]).astype(object)
+        uses_n |= rule.fillna("").astype(str).str.startswith("n")
+    known = df["qualifier"].isin(ctx.frame("qualifiers")["code"])
+    return (uses_n == df["value_stated"].notna()) | ~known
 
 
 def _stated_in_wording(df, ctx):
     """Where value_text writes the number in digits, value_stated is one of its numbers."""
-    codes, distinct = pd.factorize(df["value_text"].fillna(""))  # each distinct wording is read once
-    digits = pd.Series(distinct, dtype=object).str.replace(r"(?<=[0-9])[, \u00a0\u202f](?=[0-9]{3}\b)", "", regex=True)
-    found = digits.str.findall(r"[0-9]+").explode().dropna()  # index: the wording's code
-    has_digits = np.zeros(len(distinct), bool)
-    has_digits[found.index.to_numpy(dtype=np.intp)] = True
-    numbers = found.map(int)  # exact; a number beyond 64 bits equals no value_stated
-    numbers = numbers[numbers <= np.iinfo(np.int64).max]
-    written = pd.MultiIndex.from_arrays([numbers.index.to_numpy(dtype=np.int64), numbers.to_numpy(dtype=np.int64)])
+    text = pyarrow.array(df["value_text"].fillna(""), type=pyarrow.string())
+    joined = text
+    for _ in range(2):  # "1,000,000": thousands separators between digits go, in two passes (matches do not overlap)
+        joined = pc.replace_substring_regex(joined, r"([0-9])[, \x{a0}\x{202f}]([0-9]{3})([^0-9]|$)", r"\1\2\3")
+    numbers = pc.split_pattern_regex(joined, r"[^0-9]+")
+    flat = pc.list_flatten(numbers)
+    owner = pc.list_parent_indices(numbers).to_numpy()
+    written = pd.Series(flat.to_numpy(zero_copy_only=False), index=owner)
+    written = written[written.str.len().between(1, 18)].astype("int64")
+    has_digits = np.zeros(len(df), bool)
+    has_digits[written.index.to_numpy()] = True
     stated = df["value_stated"]
-    given = stated.notna().to_numpy()
-    hit = np.zeros(len(df), bool)
-    pairs = pd.MultiIndex.from_arrays([codes[given].astype(np.int64), stated[given].to_numpy(dtype=np.int64)])
-    hit[given] = pairs.isin(written)
-    return pd.Series(hit | ~has_digits[codes] | ~given, index=df.index)
+    pairs = pd.MultiIndex.from_arrays([np.arange(len(df)), stated.fillna(-1).astype("int64").to_numpy()])
+    hit = pairs.isin(pd.MultiIndex.from_arrays([written.index.to_numpy(), written.to_numpy()]))
+    return pd.Series(hit | ~has_digits | stated.isna().to_numpy(), index=df.index)
 
 
 def _bounds_ordered(df, ctx):
@@ -167,21 +183,18 @@ def _bounds_ordered(df, ctx):
 
 
 def _claimant_is_publisher(df, ctx):
-    publisher = _lookup(ctx, "sources", "source_id", "publisher_actor_id", df, "source_id")
+    publisher = _lookup(ctx, "sources", "source_id", "publisher_actor_id", df["source_id"])
     return (df["attributed"].fillna(True) | (df["claimant_actor_id"] == publisher).fillna(True)).astype(bool)
 
 
 def _source_consulted(df, ctx):
-    return _lookup(ctx, "sources", "source_id", "consulted", df, "source_id").fillna(True).astype(bool)
+    return _lookup(ctx, "sources", "source_id", "consulted", df["source_id"]).fillna(True).astype(bool)
 
 
 def _event_has_consulted_source(df, ctx):
-    links, sources = ctx.tables.get("event_sources"), ctx.tables.get("sources")
-    if links is None or sources is None:
-        return pd.Series(True, index=df.index)
-    consulted = set(sources.loc[sources["consulted"].fillna(True).astype(bool), "source_id"])  # a bad boolean is reported as such
-    backed = set(links.loc[links["source_id"].isin(consulted), "event_id"])
-    return df["event_id"].isin(backed)
+    links, sources = ctx.frame("event_sources"), ctx.frame("sources")
+    consulted = sources.loc[sources["consulted"].fillna(True).astype(bool), "source_id"]
+    return df["event_id"].isin(links.loc[links["source_id"].isin(consulted), "event_id"])
 
 
 def _note_if_inferred(basis_columns, note):
@@ -189,7 +202,7 @@ def _note_if_inferred(basis_columns, note):
         needs = pd.Series(False, index=df.index)
         for c in basis_columns:
             needs |= (df[c] == "inferred").fillna(False).astype(bool)
-        return (~needs | df[note].notna()).astype(bool)
+        return ~needs | df[note].notna()
     return check
 
 
@@ -198,25 +211,14 @@ def _not_after(a, b):
 
 
 def _required_if(column, condition):
-    return lambda df, ctx: (~condition(df).fillna(False).astype(bool) | df[column].notna()).astype(bool)
+    return lambda df, ctx: ~condition(df).fillna(False).astype(bool) | df[column].notna()
 
 
 def _in_coverage(column, upper=True):
     def check(df, ctx):
-        start, end = ctx.coverage
-        ok = _le(pd.Series(start, index=df.index), df[column])
-        if upper:
-            ok &= _le(df[column], pd.Series(end, index=df.index))
-        return ok
+        start, end = (pd.Series(pd.Timestamp(d), index=df.index) for d in ctx.package.coverage)
+        return _le(start, df[column]) & (_le(df[column], end) if upper else True)
     return check
-
-
-def _not_future(column):
-    return lambda df, ctx: _le(df[column], pd.Series(ctx.today, index=df.index))
-
-
-def _used(table, key):
-    return lambda df, ctx: df[key].isin(ctx.references.get(table, set()))
 
 
 HINT_BOUNDS = "derive value_low, value_best and value_high from value_stated by the qualifier's rules in data/qualifiers.csv (see docs/codebook.md)"
@@ -226,11 +228,9 @@ RULES = [
     Rule("bounds-order", "figures", "value_low", "value_low <= value_best <= value_high does not hold",
          "check the bounds: the low bound cannot exceed the best estimate or the high bound", _bounds_ordered),
     *[Rule("bounds-qualifier", "figures", f"value_{w}", f"value_{w} does not follow the qualifier's {w}_rule",
-           HINT_BOUNDS, _bound_follows_rule(w)) for w in BOUNDS],
-    Rule("stated-value", "figures", "value_stated",
-         "value_stated must be given exactly when the qualifier's rules use the stated number n",
-         "write the number from value_text in value_stated, or leave it empty for wording without a number ('hundreds')",
-         _stated_matches_rules),
+           HINT_BOUNDS, _bound_follows(w), explain=_bounds_explain) for w in BOUNDS],
+    Rule("stated-value", "figures", "value_stated", "value_stated must be given exactly when the qualifier's rules use the stated number n",
+         "write the number from value_text in value_stated, or leave it empty for wording without a number ('hundreds')", _stated_matches_rules),
     Rule("stated-not-in-wording", "figures", "value_stated", "value_stated is not the number written in value_text",
          "copy the number from value_text into value_stated as plain digits (7000 for 'Up to 7,000')", _stated_in_wording),
     Rule("reference-order", "figures", "reference_end_date", "reference_end_date is before reference_start_date",
@@ -259,101 +259,90 @@ RULES = [
     Rule("accessed-before-published", "sources", "accessed_date", "accessed_date is before published_date",
          "a document cannot be read before it is published: check both dates", _not_after("published_date", "accessed_date")),
     Rule("consulted-needs-url", "sources", "url", "a consulted source needs the URL where it was read",
-         "add the URL, or set consulted to false if the document was not read",
-         _required_if("url", lambda df: df["consulted"])),
+         "add the URL, or set consulted to false if the document was not read", _required_if("url", lambda df: df["consulted"])),
     Rule("consulted-needs-access-date", "sources", "accessed_date", "a consulted source needs the date it was read",
          "add accessed_date", _required_if("accessed_date", lambda df: df["consulted"])),
     Rule("cited-by-required", "sources", "cited_by_source_id", "a source that was not read needs the source that cites it",
-         "fill cited_by_source_id with the consulted source that cites this document",
-         _required_if("cited_by_source_id", lambda df: ~df["consulted"].astype("boolean"))),
+         "fill cited_by_source_id with the consulted source that cites this document", _required_if("cited_by_source_id", lambda df: ~df["consulted"])),
     Rule("person-without-public-role", "actors", "public_role", "a person is recorded without a public role",
          "record persons only in their public role (an official or public figure); private persons appear only as counts",
          _required_if("public_role", lambda df: df["actor_type"] == "person")),
-    *[Rule("unused", t, "code" if t in VOCABULARIES else t[:-1] + "_id",
-           "no row of the package references this entry",
-           "delete the entry, or reference it where it is used (vocabulary entries and actors and sources exist only when used)",
-           _used(t, "code" if t in VOCABULARIES else t[:-1] + "_id")) for t in MUST_BE_USED],
 ]
+MUST_BE_REFERENCED = ["actors", "sources"]  # and every vocabulary: entries exist only when used
 
 
-def future_rules(resources: dict) -> list[Rule]:
-    """No date of any table may lie in the future: derived from the schemas' date fields."""
-    out = []
-    for name, res in resources.items():
-        for f in res.schema["fields"]:
-            if f.get("type") == "date":
-                out.append(Rule("future-date", name, f["name"], f"{f['name']} is in the future",
-                                "check the year; a date after today cannot be right", _not_future(f["name"])))
+# --- rules derived from the schemas ----------------------------------------------------------------------
+def _foreign_key(fk):
+    def check(df, ctx):
+        target = ctx.frame(fk.resource)
+        if target is None or not set(fk.reference_fields) <= set(target.columns):
+            return pd.Series(True, index=df.index)
+        src = df[fk.fields]
+        present = src.notna().all(axis=1)
+        unread = ctx.tables[fk.resource].ragged  # a row the reader could not split is not checked, but its id is known
+        if len(fk.fields) == 1:
+            known = pd.concat([target[fk.reference_fields[0]].dropna().astype(object), unread[fk.reference_fields[0]].str.strip()])
+            found = src[fk.fields[0]].isin(known)
+        else:
+            keys = pd.MultiIndex.from_frame(pd.concat([target[fk.reference_fields].dropna().astype(object), unread[fk.reference_fields]]))
+            found = pd.Series(pd.MultiIndex.from_frame(src.astype(object)).isin(keys), index=df.index)
+        return ~present | found
+    return check
+
+
+def _foreign_key_explain(fk, path):
+    def explain(df, ctx, rows):
+        target = ctx.frame(fk.resource)
+        vocabulary = ctx.package.resource(fk.resource).is_vocabulary
+        out = []
+        for value in df.loc[rows, fk.fields].astype(str).agg("/".join, axis=1):
+            said = f"no row in {path} has {'/'.join(fk.reference_fields)} equal to this value"
+            if vocabulary:
+                label = target.loc[target["label"].str.casefold() == value.casefold(), "code"]
+                said += f"; '{value}' is the label of `{label.iloc[0]}`" if len(label) else f"; allowed: {', '.join(target['code'].dropna())}"
+            out.append(said)
+        return out
+    return explain
+
+
+def _referenced(name, key):
+    def check(df, ctx):
+        used = set()
+        for res in ctx.package.resources:
+            frame = ctx.frame(res.name)
+            for fk in res.foreign_keys:
+                if fk.resource == name and len(fk.fields) == 1 and frame is not None and fk.fields[0] in frame.columns:
+                    used.update(frame[fk.fields[0]].dropna().unique())
+                    used.update(ctx.tables[res.name].ragged[fk.fields[0]].dropna().str.strip())
+        return df[key].isin(used)
+    return check
+
+
+def _not_future(column):
+    return lambda df, ctx: _le(df[column], pd.Series(pd.Timestamp(ctx.today), index=df.index))
+
+
+def rules_for(package: Package) -> list:
+    """Every rule of the package: the list above, and those its schemas imply."""
+    out = [r for r in RULES if package.resource(r.table) is not None]
+    for res in package.resources:
+        for fd in res.fields:
+            if fd.free_text:
+                for rule, pattern, message, hint in TEXT_RULES:
+                    out.append(Rule(rule, res.name, fd.name, message, hint, lambda s, p=pattern: ~re2(s, p), kind="column",
+                                    explain=_personal(fd.name) if rule == "personal-data" else None))
+            if fd.type == "date":
+                out.append(Rule("future-date", res.name, fd.name, f"{fd.name} is in the future",
+                                "check the year; a date after today cannot be right", _not_future(fd.name)))
+        for fk in res.foreign_keys:
+            target = package.resource(fk.resource)
+            path = target.path if target else fk.resource
+            out.append(Rule("foreign-key", res.name, fk.fields[0], f"no row in {path} has this value",
+                            f"correct the id, or add the referenced row to {path} first (ids are never reused, so a withdrawn id cannot be referenced)",
+                            _foreign_key(fk), explain=_foreign_key_explain(fk, path)))
+        if res.name in MUST_BE_REFERENCED or res.is_vocabulary:
+            key = res.primary_key[0]
+            out.append(Rule("unused", res.name, key, "no row of the package references this entry",
+                            "delete the entry, or reference it where it is used (vocabulary entries and actors and sources exist only when used)",
+                            _referenced(res.name, key)))
     return out
-
-
-def as_checks(rules: list[Rule], ctx: Context) -> list[pa.Check]:
-    """Wrap rules as pandera dataframe checks; a rule whose columns are missing is skipped.
-
-    A row whose every value is missing passes, as pandera's ``ignore_na`` would have it; the mask is
-    computed once per frame here instead of by pandera for every check (``isna`` of the whole frame).
-    """
-    def wrap(rule):
-        def fn(df):
-            trim()  # what the rule before freed goes back to the system before this one allocates
-            _seed(df, ctx.codes.get(rule.table, {}))
-            try:
-                out = rule.func(df, ctx)
-                if not out.index.equals(df.index):
-                    out = out.reindex(df.index, fill_value=True)
-                out = out.astype(bool)
-            except KeyError:  # a column is missing: the header problem is already reported
-                return pd.Series(True, index=df.index)
-            return out | all_missing(df)
-        return pa.Check(fn, name=rule.check_name, ignore_na=False)
-
-    seen = {}  # the last frame (weakly: pandera's registry keeps what the checks reference) and its mask
-
-    def all_missing(df):
-        if seen.get("frame", lambda: None)() is not df:
-            seen["frame"], seen["mask"] = weakref.ref(df), _all_missing(df)
-        return seen["mask"]
-    return [wrap(r) for r in rules]
-
-
-def _all_missing(df: pd.DataFrame) -> pd.Series:
-    """Rows whose every value is missing, looking at each column only for the rows still in question."""
-    rows = np.arange(len(df))
-    for col in sorted(df.columns, key=lambda c: df[c].dtype == object):  # typed columns first: cheap isna
-        if not len(rows):
-            break
-        rows = rows[df[col].iloc[rows].isna().to_numpy()]
-    mask = np.zeros(len(df), bool)
-    mask[rows] = True
-    return pd.Series(mask, index=df.index)
-
-
-def references(tables: dict, resources: dict, foreign_keys, codes: dict | None = None) -> dict:
-    """For every table, the set of its key values referenced by any foreign key in the package.
-
-    ``codes`` (table -> ``Table.codes``) gives one row per distinct value of a column to look at."""
-    refs: dict = {}
-    for name, res in resources.items():
-        if name not in tables:
-            continue
-        for fields, ref_name, ref_fields in foreign_keys(res.schema, name):
-            if len(fields) == 1 and fields[0] in tables[name].columns:
-                col = tables[name][fields[0]]
-                known = (codes or {}).get(name, {}).get(fields[0])
-                if known is not None:
-                    col = col.iloc[factorize(col, known)[1]]
-                refs.setdefault(ref_name, set()).update(col.dropna().unique())
-    return refs
-
-
-def coverage(descriptor: dict) -> tuple:
-    """The (start, end) period the dataset covers, or None when the descriptor does not declare it."""
-    temporal = descriptor.get("temporal")
-    try:
-        return pd.Timestamp(dt.date.fromisoformat(temporal["start"])), pd.Timestamp(dt.date.fromisoformat(temporal["end"]))
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def today() -> pd.Timestamp:
-    return pd.Timestamp(dt.date.today())

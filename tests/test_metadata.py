@@ -6,15 +6,18 @@ import json
 import re
 
 import frictionless
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import yaml
 
-from scripts import codebook, rules, tableschema
+from scripts import codebook, descriptor, reading, rules, schema
 from tests.conftest import ROOT
 
 DP = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
 SCHEMAS = {r["name"]: json.loads((ROOT / r["schema"]).read_text(encoding="utf-8")) for r in DP["resources"]}
+PACKAGE, _ = descriptor.load(ROOT)
 FIELDS = [pytest.param(name, f, id=f"{name}.{f['name']}") for name, s in SCHEMAS.items() for f in s["fields"]]
 
 
@@ -60,11 +63,11 @@ def test_every_field_is_documented(name, field):
 
 @pytest.mark.parametrize("name, field", FIELDS)
 def test_every_example_satisfies_its_own_field(name, field):
-    schema = {"fields": [field], "missingValues": [""]}
-    raw = pd.DataFrame({field["name"]: [str(field["example"]).lower() if field["type"] == "boolean" else str(field["example"])]}, index=[2])
-    typed, failed, probs = tableschema.parse_types("example", raw, schema)
-    assert not probs
-    assert not tableschema.run_pandera("example", schema, typed, failed, raw)
+    res = PACKAGE.resource(name)
+    text = pa.table({field["name"]: [str(field["example"]).lower() if field["type"] == "boolean" else str(field["example"])]})
+    one = reading.Table(res, ROOT / res.path, text, np.array([2]))
+    assert not schema.parse(one)
+    assert not schema.validate(one, [], None)
 
 
 @pytest.mark.parametrize("name, field", FIELDS)
@@ -82,9 +85,9 @@ def test_naming_convention(name, field):
 @pytest.mark.parametrize("name", SCHEMAS)
 def test_every_table_declares_keys(name):
     schema = SCHEMAS[name]
-    assert tableschema.primary_key(schema)
+    assert descriptor.primary_key(schema)
     assert "foreignKeys" in schema
-    if name not in rules.VOCABULARIES:
+    if not PACKAGE.resource(name).is_vocabulary:
         assert schema["foreignKeys"], "entity and link tables reference others"
 
 
@@ -102,11 +105,10 @@ def test_codebook_is_current():
 
 
 def test_every_foreign_key_and_rule_names_real_fields():
-    for name, schema in SCHEMAS.items():
-        names = {f["name"] for f in schema["fields"]}
-        for fields, ref, ref_fields in tableschema.foreign_keys(schema, name):
-            assert set(fields) <= names
-            assert set(ref_fields) <= {f["name"] for f in SCHEMAS[ref]["fields"]}
+    for res in PACKAGE.resources:
+        for fk in res.foreign_keys:
+            assert set(fk.fields) <= set(res.field_names)
+            assert set(fk.reference_fields) <= set(PACKAGE.resource(fk.resource).field_names)
     for rule in rules.RULES:
         assert rule.column in {f["name"] for f in SCHEMAS[rule.table]["fields"]}, rule.check_name
 

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from scripts import diff as D
-from scripts import problems as P
+from scripts import report as P
 from scripts import release as R
 from scripts import validate as V
 from tests.conftest import (ROOT, append_row, delete_row, edit_bytes, edit_json, read_rows, record_checksums,

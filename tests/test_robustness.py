@@ -12,7 +12,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scripts import problems as P
+from scripts import report as P
 from scripts import validate as V
 from tests.conftest import ROOT
 

@@ -191,12 +191,12 @@ CASES = [
                  {(F, 5, "value_low", "bounds-order"), (F, 5, "value_high", "bounds-qualifier")},
                  r"value_low <= value_best <= value_high", id="bounds-out-of-order"),
     pytest.param([set_cell("figures", "fig-0005", "value_low", "600")],
-                 {(F, 6, "value_low", "bounds-qualifier")}, r"value_low does not follow the qualifier's low_rule",
+                 {(F, 6, "value_low", "bounds-qualifier")}, r"^the bounds do not follow the qualifier: more_than 600 → value_low 601, value_best and value_high empty$",
                  id="more-than-bound-not-n-plus-1"),
     pytest.param([set_cell("figures", "fig-0002", "value_best", "7000")],
-                 {(F, 3, "value_best", "bounds-qualifier")}, r"value_best does not follow", id="up-to-with-best-estimate"),
+                 {(F, 3, "value_best", "bounds-qualifier")}, r"up_to 7000 → value_high 7000, value_low and value_best empty$", id="up-to-with-best-estimate"),
     pytest.param([set_cell("figures", "fig-0003", "value_high", "")],
-                 {(F, 4, "value_high", "bounds-qualifier")}, r"value_high does not follow", id="hundreds-without-upper-bound"),
+                 {(F, 4, "value_high", "bounds-qualifier")}, r"magnitude_hundreds → value_low 200, value_high 999, value_best empty$", id="hundreds-without-upper-bound"),
     pytest.param([set_cell("figures", "fig-0003", "value_stated", "100")],
                  {(F, 4, "value_stated", "stated-value")}, r"exactly when the qualifier's rules use", id="stated-value-for-hundreds"),
     pytest.param([set_row("figures", "fig-0002", value_stated="700", value_high="700")],
@@ -309,5 +309,5 @@ def test_a_changed_file_names_both_digests_and_what_to_do(pkg, capsys):
     assert V.main([str(pkg)]) == 1
     out = capsys.readouterr().out
     assert ("data/figures.csv: hash: 1 problem(s). Hint: the file changed after release: restore it from the release "
-            "or remove bytes/hash from the descriptor") in out
+            "you downloaded (or rebuild it from its tag)") in out
     assert f"  data/figures.csv, file: sha256 is {after}, the descriptor says {before}" in out
