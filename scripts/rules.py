@@ -184,7 +184,7 @@ def _bounds_ordered(df, ctx):
 
 def _claimant_is_publisher(df, ctx):
     publisher = _lookup(ctx, "sources", "source_id", "publisher_actor_id", df["source_id"])
-    return (df["attributed"].fillna(True) | (df["claimant_actor_id"] == publisher).fillna(True)).astype(bool)
+    return (df["attributed"].fillna(True) | publisher.isna() | (df["claimant_actor_id"] == publisher).fillna(True)).astype(bool)
 
 
 def _source_consulted(df, ctx):

@@ -172,4 +172,8 @@ def validate(table: Table, rules: list, ctx) -> list:
             message, hint = CONSTRAINTS[rule]
             probs.append(R.make(table.file, rule, message.format(arg), hint, row=rows, column=column,
                                 value=table.text_of(column, rows)))
-    return probs
+    # A value that references nothing is reported by its foreign key, which says what it may be; its own
+    # pattern or length is not reported again.
+    fk = {(r, c) for p in probs if p["rule"].iloc[0] == "foreign-key" for r, c in zip(p["row"], p["column"])}
+    return [p[~pd.Series([(r, c) in fk for r, c in zip(p["row"], p["column"])], index=p.index)] if p["rule"].iloc[0] in CONSTRAINTS else p
+            for p in probs]

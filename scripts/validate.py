@@ -24,6 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 FORM_ONLY = {"byte-order-mark", "line-endings", "final-newline", "blank-row", "whitespace", "sort-order", "not-canonical"}
 
 
+def known_rules(package: descriptor.Package) -> set:
+    """Every rule the validator can report for ``package``: each must have a broken fixture in the tests."""
+    return (set(descriptor.RULES) | set(reading.RULES) | set(form.RULES) | {"type"} | set(schema.CONSTRAINTS)
+            | {r.rule for r in rules.rules_for(package)})
+
+
 def load(root: Path) -> tuple[descriptor.Package | None, dict, list]:
     """The package, its tables read and typed (name -> reading.Table), and the problems found so far."""
     package, found = descriptor.load(root)

@@ -5,6 +5,7 @@ import csv
 import hashlib
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -31,25 +32,39 @@ def write_rows(root: Path, table: str, rows) -> None:
         csv.writer(f, lineterminator="\n").writerows(rows)
 
 
-def set_cell(table: str, key: str, column: str, value: str):
-    """Mutation: set one cell of the row whose first column is ``key``."""
-    def apply(root: Path):
-        rows = read_rows(root, table)
-        col = rows[0].index(column)
-        hits = [r for r in rows[1:] if r[0] == key]
-        assert hits, f"no row {key} in {table}"
+@dataclass(frozen=True)
+class CellEdit:
+    """Mutation: set one cell of the row whose first column is ``key``. Plain data, so that the bench can
+    apply the same broken cells to its generated packages (scripts/bench.py)."""
+    table: str
+    key: str
+    column: str
+    value: str
+
+    def __call__(self, root: Path):
+        rows = read_rows(root, self.table)
+        col = rows[0].index(self.column)
+        hits = [r for r in rows[1:] if r[0] == self.key]
+        assert hits, f"no row {self.key} in {self.table}"
         for r in hits:
-            r[col] = value
-        write_rows(root, table, rows)
-    return apply
+            r[col] = self.value
+        write_rows(root, self.table, rows)
 
 
-def set_row(table: str, key: str, **values):
+class CellEdits(tuple):
+    """Several cell edits applied as one mutation."""
+    def __call__(self, root: Path):
+        for edit in self:
+            edit(root)
+
+
+def set_cell(table: str, key: str, column: str, value: str) -> CellEdit:
+    return CellEdit(table, key, column, value)
+
+
+def set_row(table: str, key: str, **values) -> CellEdits:
     """Mutation: set several cells of one row."""
-    def apply(root: Path):
-        for column, value in values.items():
-            set_cell(table, key, column, value)(root)
-    return apply
+    return CellEdits(CellEdit(table, key, column, value) for column, value in values.items())
 
 
 def append_row(table: str, values: list[str]):
