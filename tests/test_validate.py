@@ -165,6 +165,9 @@ CASES = [
     pytest.param([copy_row("figures", "fig-0008")],
                  {(F, 10, "figure_id", "primary-key"), (F, 9, "figure_id", "primary-key")}, r"duplicate primary key",
                  id="duplicate-id"),
+    pytest.param([set_cell("figures", "fig-0008", "figure_id", "fig-0007")],  # an id typed twice
+                 {(F, 8, "figure_id", "primary-key"), (F, 9, "figure_id", "primary-key")}, r"duplicate primary key \(figure_id\)",
+                 id="id-typed-twice"),
     pytest.param([copy_row("event_actors", "evt-0009")],
                  {("data/event_actors.csv", 13, "event_id", "primary-key"), ("data/event_actors.csv", 14, "event_id", "primary-key")},
                  r"duplicate primary key \(event_id, actor_id, role\)", id="duplicate-composite-key"),
