@@ -56,7 +56,7 @@ def _text(n: int, rng: np.random.Generator, limit: int) -> np.ndarray:
     """``n`` texts of 50 to 400 characters: a pool of sentences combined so that nearly all are distinct."""
     pool = []
     for _ in range(2000):
-        words = rng.choice(WORDS, size=int(rng.integers(6, 30)))
+        words = rng.choice(WORDS, size=int(rng.integers(3, 17)))
         sentence = " ".join(words)
         if rng.random() < 0.4:
             sentence = sentence.replace(" ", ", ", 1)

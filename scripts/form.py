@@ -31,20 +31,12 @@ RULES = {
 }
 
 
-def _distinct(column: pa.ChunkedArray | pa.Array):
-    """(distinct values, the index of each row's value among them)."""
-    encoded = pc.dictionary_encode(column)
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks()
-    return encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
-
-
 def check(table: Table) -> list:
     f, res, text, rows = table.file, table.resource, table.text, table.rows
     probs = []
     quotes_needed = np.zeros(text.num_rows, np.int64)
     for name in text.column_names:
-        values, at = _distinct(text[name])
+        values, at = table.distinct(name)
         trimmed = pc.utf8_trim_whitespace(values)
         padded = pc.not_equal(trimmed, values).to_numpy(zero_copy_only=False)
         only = (pc.equal(trimmed, "").to_numpy(zero_copy_only=False) & padded)

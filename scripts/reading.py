@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as csv
 
 from . import report as R
@@ -46,12 +47,21 @@ class Table:
     problems: list = field(default_factory=list)
     ragged: pd.DataFrame | None = None  # the text of ragged rows, field by field from the left; not checked, but their
     # ids are known, so that a reference to one is not reported as well
+    codes: dict = field(default_factory=dict)  # column -> (distinct values, each row's index among them), from
+    # ``distinct``: made once for the form checks and the typing, and let go once the table is typed
     typed: pd.DataFrame | None = None  # set by schema.parse: typed values, index = record numbers
     failed: pd.DataFrame | None = None  # set by schema.parse: True where a cell's text is not of its type
 
     @property
     def file(self) -> str:
         return self.resource.path
+
+    def distinct(self, column: str) -> tuple[pa.Array, np.ndarray]:
+        """(distinct values of ``column``, the index of each row's value among them)."""
+        if column not in self.codes:
+            encoded = pc.dictionary_encode(self.text[column]).combine_chunks()
+            self.codes[column] = (encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False))
+        return self.codes[column]
 
     def text_of(self, column: str, rows) -> pd.Series:
         """The text as read of ``column`` in the given record numbers."""
@@ -105,10 +115,15 @@ def read(root: Path, res: Resource) -> Table:
                             "contains a comma", row=ragged, value=[bad[n][1][:200] for n in ragged]))
     keep = [i for i, h in enumerate(header) if h in names and header.count(h) == 1]
     text = text.select(keep)
-    empty = np.ones(text.num_rows, bool)
-    for column in text.columns:
-        empty &= (column.to_numpy() == "") if text.num_rows else empty
-    if empty.any() and text.num_columns:  # a spreadsheet's row of empty cells is a blank row too
+    empty = np.zeros(text.num_rows, bool)
+    if text.num_columns and text.num_rows:  # a spreadsheet's row of empty cells is a blank row too
+        empty = pc.and_(*[pc.equal(c, "") for c in text.columns[:2]]) if text.num_columns > 1 else pc.equal(text.column(0), "")
+        empty = empty.to_numpy(zero_copy_only=False)
+        for column in text.columns[2:]:
+            if not empty.any():
+                break
+            empty &= pc.equal(column, "").to_numpy(zero_copy_only=False)
+    if empty.any():
         text, blank_rows, rows = text.filter(pa.array(~empty)), rows[empty], rows[~empty]
         blank_lines = sorted(blank_lines + blank_rows.tolist())
     if blank_lines:
@@ -119,20 +134,21 @@ def read(root: Path, res: Resource) -> Table:
 def _arrow(raw: bytes, names: list) -> tuple[pa.Table, dict]:
     """The file's records as strings, and its invalid records: record number -> (fields, text).
 
-    Serial reading numbers the invalid records (parallel reading cannot), at about the same speed."""
+    Serial reading numbers the invalid records (parallel reading cannot), at about the same speed; blocks
+    of 4 MB keep the reader's own buffers small."""
     bad = {}
 
     def invalid(row):
         bad[row.number] = (row.actual_columns, row.text)
         return "skip"
     parse = csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=invalid)
-    head = csv.open_csv(io.BytesIO(raw), read_options=csv.ReadOptions(use_threads=False, block_size=1 << 20), parse_options=parse,
+    head = csv.open_csv(pa.BufferReader(raw), read_options=csv.ReadOptions(use_threads=False, block_size=1 << 20), parse_options=parse,
                         convert_options=csv.ConvertOptions(column_types={n: pa.string() for n in names})).schema.names
     bad.clear()
-    table = csv.read_csv(io.BytesIO(raw), read_options=csv.ReadOptions(use_threads=False, block_size=1 << 24), parse_options=parse,
+    table = csv.read_csv(pa.BufferReader(raw), read_options=csv.ReadOptions(use_threads=False, block_size=1 << 22), parse_options=parse,
                          convert_options=csv.ConvertOptions(column_types={n: pa.string() for n in head}, strings_can_be_null=False,
                                                             quoted_strings_can_be_null=False, check_utf8=True))
-    return table.combine_chunks(), bad
+    return table, bad
 
 
 def _fields(numbers: list, bad: dict, header: list) -> pd.DataFrame:

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from . import report as R
 from .descriptor import Package
-from .schema import re2
+from .schema import isin, re2
 
 BOUNDS = ("low", "best", "high")
 
@@ -150,12 +150,12 @@ def _bounds_explain(df, ctx, rows):
 
 
 def _stated_matches_rules(df, ctx):
-    uses_n = pd.Series(False, index=df.index)
+    table = ctx.frame("qualifiers").drop_duplicates("code").set_index("code")
+    uses_n = pd.Series(False, index=table.index)  # per qualifier: does any of its rules use n?
     for w in BOUNDS:
-        rule = _lookup(ctx, "qualifiers", "code", f"{w}_rule", df["qualifier"]).astype(object)
-        uses_n |= rule.fillna("").astype(str).str.startswith("n")
-    known = df["qualifier"].isin(ctx.frame("qualifiers")["code"])
-    return (uses_n == df["value_stated"].notna()) | ~known
+        uses_n |= table[f"{w}_rule"].fillna("").str.startswith("n").astype(bool)
+    known = df["qualifier"].isin(table.index)
+    return (df["qualifier"].map(uses_n).fillna(False).astype(bool) == df["value_stated"].notna()) | ~known
 
 
 def _stated_in_wording(df, ctx):
@@ -194,7 +194,7 @@ def _source_consulted(df, ctx):
 def _event_has_consulted_source(df, ctx):
     links, sources = ctx.frame("event_sources"), ctx.frame("sources")
     consulted = sources.loc[sources["consulted"].fillna(True).astype(bool), "source_id"]
-    return df["event_id"].isin(links.loc[links["source_id"].isin(consulted), "event_id"])
+    return isin(df["event_id"], links.loc[isin(links["source_id"], consulted), "event_id"])
 
 
 def _note_if_inferred(basis_columns, note):
@@ -282,7 +282,7 @@ def _foreign_key(fk):
         unread = ctx.tables[fk.resource].ragged  # a row the reader could not split is not checked, but its id is known
         if len(fk.fields) == 1:
             known = pd.concat([target[fk.reference_fields[0]].dropna().astype(object), unread[fk.reference_fields[0]].str.strip()])
-            found = src[fk.fields[0]].isin(known)
+            found = isin(src[fk.fields[0]], known)
         else:
             keys = pd.MultiIndex.from_frame(pd.concat([target[fk.reference_fields].dropna().astype(object), unread[fk.reference_fields]]))
             found = pd.Series(pd.MultiIndex.from_frame(src.astype(object)).isin(keys), index=df.index)
@@ -307,14 +307,13 @@ def _foreign_key_explain(fk, path):
 
 def _referenced(name, key):
     def check(df, ctx):
-        used = set()
+        used = []  # the distinct values of every single-field foreign key into this table, ragged rows' too
         for res in ctx.package.resources:
             frame = ctx.frame(res.name)
             for fk in res.foreign_keys:
                 if fk.resource == name and len(fk.fields) == 1 and frame is not None and fk.fields[0] in frame.columns:
-                    used.update(frame[fk.fields[0]].dropna().unique())
-                    used.update(ctx.tables[res.name].ragged[fk.fields[0]].dropna().str.strip())
-        return df[key].isin(used)
+                    used += [frame[fk.fields[0]].dropna().unique(), ctx.tables[res.name].ragged[fk.fields[0]].dropna().str.strip().unique()]
+        return isin(df[key], np.concatenate([np.asarray(u, dtype=object) for u in used]) if used else [])
     return check
 
 

@@ -17,7 +17,6 @@ import pyarrow.compute as pc
 
 from . import report as R
 from .descriptor import Field
-from .form import _distinct
 from .reading import Table
 
 FORMS = {  # what the text of a value of each type must look like (RE2, whole value)
@@ -27,7 +26,8 @@ FORMS = {  # what the text of a value of each type must look like (RE2, whole va
     "uri": r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$",
 }
 ARROW = {"integer": pyarrow.int64(), "number": pyarrow.float64()}
-PANDAS = {pyarrow.int64(): pd.Int64Dtype(), pyarrow.float64(): pd.Float64Dtype(), pyarrow.bool_(): pd.BooleanDtype()}
+PANDAS = {pyarrow.int64(): pd.Int64Dtype(), pyarrow.float64(): pd.Float64Dtype(), pyarrow.bool_(): pd.BooleanDtype(),
+          pyarrow.string(): pd.StringDtype("pyarrow", na_value=np.nan)}  # text stays in Arrow: pandas' `str`, no copy
 TYPE_HINTS = {
     "integer": "write a whole number with digits only: no thousands separators, words or decimals (7000, not '7,000' or 'about 7000')",
     "number": "write a number with digits and a decimal point only (80.23, not '80,23%')",
@@ -50,7 +50,14 @@ CONSTRAINTS = {  # constraint -> (message, hint); the message is formatted with 
 
 def re2(s: pd.Series, pattern: str) -> pd.Series:
     """Whether RE2, the one regex engine of the checks, finds ``pattern`` in each text of ``s`` (missing: no)."""
-    hit = pc.match_substring_regex(pyarrow.array(s, type=pyarrow.large_string(), from_pandas=True), pattern)
+    hit = pc.match_substring_regex(pyarrow.array(s, from_pandas=True), pattern)
+    return pd.Series(hit.fill_null(False).to_numpy(zero_copy_only=False), index=s.index)
+
+
+def isin(s: pd.Series, values) -> pd.Series:
+    """Whether each value of ``s`` is among ``values`` (a hash look-up in Arrow; missing: no)."""
+    target = pyarrow.array(pd.Series(values).dropna().astype(object), type=pyarrow.string())
+    hit = pc.is_in(pyarrow.array(s.astype("str"), from_pandas=True), value_set=target)
     return pd.Series(hit.fill_null(False).to_numpy(zero_copy_only=False), index=s.index)
 
 
@@ -60,24 +67,38 @@ def parse(table: Table) -> list:
     index = pd.Index(table.rows, name="row")
     for name in table.text.column_names:
         fd = table.resource.field(name)
-        text, at = _distinct(table.text[name])
+        text, at = table.distinct(name)
         values = pc.utf8_trim_whitespace(text)  # whitespace is a form problem; the value is what it surrounds
         missing = pc.is_in(values, pyarrow.array(table.resource.missing_values, pyarrow.string()))
         value, ok = _typed(fd, values)
         value = pc.if_else(missing, pyarrow.nulls(len(values), value.type), value)
         bad = (~missing.to_numpy(zero_copy_only=False) & ~ok)[at]
         only_space = (missing.to_numpy(zero_copy_only=False) & pc.not_equal(text, "").to_numpy(zero_copy_only=False))[at]
-        column = value.take(pyarrow.array(at))
-        typed[name] = column.to_pandas(types_mapper=PANDAS.get) if value.type != pyarrow.string() else pd.Series(column.to_pandas(), dtype="str")
-        typed[name].index = index
+        if value.type == pyarrow.string() and pc.all(pc.equal(values, text)).as_py() is not False:
+            column = _with_nulls(table.text[name], missing.to_numpy(zero_copy_only=False)[at])  # the text itself, no copy
+        else:
+            column = value.take(pyarrow.array(at))
+        typed[name] = pd.Series(column.to_pandas(types_mapper=PANDAS.get).array, index=index)
         failed[name] = bad | only_space  # reported as a type or form problem; no constraint or rule looks at it
         if bad.any():
             what = {"boolean": f"not one of {list(fd.true_values + fd.false_values)}", "string": "not a valid URI (http:// or https://)"}
             probs.append(R.make(table.file, "type", what.get(fd.type, f"not a valid {fd.type}"), TYPE_HINTS[fd.type],
                                 row=table.rows[bad], column=name, value=table.text_of(name, table.rows[bad])))
+    table.codes.clear()
     table.typed = pd.DataFrame(typed, index=index)
     table.failed = pd.DataFrame(failed, index=index)
     return probs
+
+
+def _with_nulls(column: pyarrow.ChunkedArray, null: np.ndarray) -> pyarrow.ChunkedArray:
+    """``column`` with the rows where ``null`` is True missing, sharing its text buffers."""
+    chunks, at = [], 0
+    for chunk in column.chunks:
+        valid = np.concatenate([np.zeros(chunk.offset, bool), ~null[at:at + len(chunk)]])
+        chunks.append(pyarrow.Array.from_buffers(chunk.type, len(chunk), [pyarrow.array(valid).buffers()[1], *chunk.buffers()[1:]],
+                                                 null_count=int(null[at:at + len(chunk)].sum()), offset=chunk.offset))
+        at += len(chunk)
+    return pyarrow.chunked_array(chunks, column.type)
 
 
 def _typed(fd: Field, values: pyarrow.Array):
@@ -138,7 +159,7 @@ def pandera_schema(table: Table, rules: list, ctx) -> pa.DataFrameSchema:
 def validate(table: Table, rules: list, ctx) -> list:
     """Run the table's pandera schema lazily and turn its failure cases into problems."""
     try:
-        pandera_schema(table, rules, ctx).validate(table.typed, lazy=True)
+        pandera_schema(table, rules, ctx).validate(table.typed, lazy=True, inplace=True)
         return []
     except pa.errors.SchemaErrors as e:
         fc = e.failure_cases
