@@ -185,9 +185,14 @@ def test_a_release_validates_and_its_checksums_catch_a_changed_file(repo, tmp_pa
     with zipfile.ZipFile(zip_path) as zf:
         zf.extractall(unpacked)
     assert V.validate(unpacked).empty
+    # The README's check for a researcher: frictionless validate on the extracted release's descriptor.
+    assert frictionless.validate(str(unpacked / "datapackage.json")).valid
     edit_bytes("data/figures.csv", lambda b: b.replace(b"It counts detentions", b"It counts Detentions"))(unpacked)
     problems = V.validate(unpacked)
     assert [(p.file, p.rule) for p in problems.itertuples()] == [("data/figures.csv", "hash")]
+    report = frictionless.validate(str(unpacked / "datapackage.json"))
+    assert not report.valid
+    assert {error[-1] for error in report.flatten(["type"])} == {"hash-count"}
 
 
 def test_notes_hold_the_changelog_section_and_the_record_changes_since_the_previous_tag(repo, tmp_path, capsys):
