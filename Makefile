@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 # The stamp names the interpreter's version and the requirements' checksum: a change of either
-# rebuilds .venv from scratch, and so does a .venv left half-built (it has no stamp).
+# rebuilds .venv from scratch, and so does a .venv left half-built (it has no stamp). It does not depend
+# on requirements.txt's time, so a fresh checkout of the same requirements does not rebuild.
 PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null)
 STAMP := $(VENV)/.installed-py$(PYTHON_VERSION)-$(shell cksum requirements.txt | cut -d' ' -f1)
 
@@ -25,7 +26,7 @@ help:
 	@echo "make clean      remove .venv and the caches (.pytest_cache, .hypothesis, __pycache__); the next command rebuilds .venv"
 	@echo "make help       this list"
 
-$(STAMP): requirements.txt
+$(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
 	  echo "make: Python 3.11 or newer is needed; found $(or $(PYTHON_VERSION),no Python) ($(PYTHON)). Set PYTHON=python3.11" >&2; exit 1; }
 	@if [ -f $(VENV)/pyvenv.cfg ]; then echo "rebuilding $(VENV) for Python $(PYTHON_VERSION) and requirements.txt"; rm -rf $(VENV); fi

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -82,9 +83,15 @@ def test_venv_is_built_once_and_rebuilt_when_the_interpreter_changes_or_a_build_
     assert [p.name for p in venv.glob(".installed-*")] == [f".installed-py3.11.9-{cksum(scratch / 'requirements.txt')}"]
     assert log(scratch) == ["-m venv .venv", "-m pip install --quiet --disable-pip-version-check -r requirements.txt",
                             "-m scripts.validate"]
-    # Built: the next command just runs.
+    # Built: the next command just runs, also after a checkout rewrote requirements.txt unchanged.
+    os.utime(scratch / "requirements.txt", (time.time() + 60, time.time() + 60))
     assert make(scratch, "validate").returncode == 0
     assert log(scratch) == ["-m scripts.validate"]
+    # Other requirements: rebuilt for them.
+    with open(scratch / "requirements.txt", "a") as f:
+        f.write("# a comment\n")
+    assert make(scratch, "validate").returncode == 0
+    assert log(scratch)[0] == "-m venv .venv"
     # Another interpreter: rebuilt for it.
     done = make(scratch, "validate", version="3.12.1")
     assert done.returncode == 0, done.stderr
