@@ -98,20 +98,25 @@ def plan(root: Path, version: str, date: str) -> dict[str, str]:
                            "(see README, Versions)")
         elif day and last_date and date < last_date:
             reasons.append(f"date {date} is before the last release {top} of {last_date}: give a later DATE")
+    texts = {}
+    for name in (DESCRIPTOR, CFF, ZENODO):
+        try:
+            texts[name] = (root / name).read_text(encoding="utf-8")
+            if name != CFF and not isinstance(json.loads(texts[name]), dict):
+                raise ValueError("not a JSON object")
+        except (OSError, UnicodeDecodeError, ValueError) as e:
+            reasons.append(f"{name} cannot be read ({' '.join(str(e).split())}): restore or correct it, then prepare the release")
     if reasons:
         raise Refused("\n".join(reasons))
 
     out = {CHANGELOG: "\n".join(lines[:start + 1] + ["", f"## [{version}] - {date}", ""] + entries + [""] + lines[end:])
            + ("\n" if changelog.endswith("\n") else "")}
-
-    text = (root / DESCRIPTOR).read_text(encoding="utf-8")
-    descriptor = json.loads(text)
     fields = {"version": version}
-    if "created" in descriptor:
+    if "created" in json.loads(texts[DESCRIPTOR]):
         fields["created"] = f"{date}T00:00:00Z"
-    out[DESCRIPTOR] = set_json(text, fields)
-    out[CFF] = set_yaml((root / CFF).read_text(encoding="utf-8"), {"version": version, "date-released": f'"{date}"'})
-    out[ZENODO] = set_json((root / ZENODO).read_text(encoding="utf-8"), {"version": version, "publication_date": date})
+    out[DESCRIPTOR] = set_json(texts[DESCRIPTOR], fields)
+    out[CFF] = set_yaml(texts[CFF], {"version": version, "date-released": f'"{date}"'})
+    out[ZENODO] = set_json(texts[ZENODO], {"version": version, "publication_date": date})
     return out
 
 

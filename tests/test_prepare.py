@@ -178,3 +178,18 @@ def test_the_documented_release_steps_leave_everything_current(clone, tmp_path):
     done = step("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_metadata.py", "tests/test_readme.py")
     assert done.returncode == 0, done.stdout[-3000:]
     assert re.search(r"^[0-9]+ passed in ", done.stdout, re.M), done.stdout[-500:]  # and nothing failed or skipped
+
+
+def test_prepare_refuses_metadata_files_it_cannot_read(repo, capsys):
+    with_entry(repo)
+    (repo / ".zenodo.json").write_text('{"version": "1.0.0",', encoding="utf-8")
+    (repo / "CITATION.cff").unlink()
+    before = {p: (repo / p).read_bytes() for p in ("CHANGELOG.md", "datapackage.json", "README.md", "docs/codebook.md")}
+    code, out, err = run(repo, NEXT, "--date", NEXT_DATE, capsys=capsys)
+    assert (code, out) == (1, "")
+    lines = err.splitlines()
+    assert len(lines) == 2 and not any("Traceback" in line for line in lines)
+    assert lines[0].startswith("release-prepare refused: CITATION.cff cannot be read ([Errno 2] No such file or directory")
+    assert lines[1].startswith("release-prepare refused: .zenodo.json cannot be read (Expecting ")
+    assert lines[1].endswith("): restore or correct it, then prepare the release")
+    assert {p: (repo / p).read_bytes() for p in before} == before
