@@ -2,7 +2,8 @@
 the interpreter or the requirements change or a build was left half-done, `make help` lists every target
 and `make clean` removes the environment and the caches.
 
-The Makefile runs in a scratch folder with a stand-in interpreter (a shell script) so nothing is installed.
+The Makefile runs in a scratch folder with a stand-in interpreter (a shell script) so nothing is installed,
+with VENV=.venv given explicitly and the caller's make variables removed from its environment.
 """
 from __future__ import annotations
 
@@ -42,10 +43,17 @@ def scratch(tmp_path) -> Path:
     return tmp_path
 
 
+def clean_env() -> dict[str, str]:
+    """The environment without make's own variables and the Makefile's: when the tests run under
+    `make test VENV=...`, make exports VENV to them, and the scratch Makefile must never see it."""
+    names = {"VENV", "PYTHON", "PY", "STAMP", "PYTHON_VERSION", "OLD", "NEW", "VERSION", "DATE"}
+    return {k: v for k, v in os.environ.items() if not k.startswith("MAKE") and k not in names}
+
+
 def make(root: Path, *args: str, version: str = "3.11.9") -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    env = clean_env()
     env.update(FAKE_VERSION=version, LOG=str(root / "log"))
-    return subprocess.run(["make", "--no-print-directory", "-C", str(root), *args, f"PYTHON={root / 'fakepython'}"],
+    return subprocess.run(["make", "--no-print-directory", "-C", str(root), *args, f"PYTHON={root / 'fakepython'}", "VENV=.venv"],
                           capture_output=True, text=True, env=env)
 
 
@@ -64,9 +72,8 @@ def test_an_old_python_is_named_before_pip_runs(scratch):
 
 
 def test_a_missing_python_is_named_too(scratch):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
-    done = subprocess.run(["make", "--no-print-directory", "-C", str(scratch), "test", "PYTHON=no-such-python3"],
-                          capture_output=True, text=True, env=env)
+    done = subprocess.run(["make", "--no-print-directory", "-C", str(scratch), "test", "PYTHON=no-such-python3", "VENV=.venv"],
+                          capture_output=True, text=True, env=clean_env())
     assert done.returncode != 0
     assert done.stderr.splitlines()[0] == "make: Python 3.11 or newer is needed; found no Python (no-such-python3). Set PYTHON=python3.11"
 
