@@ -1,7 +1,8 @@
 """`make diff OLD=... NEW=...`: the record-level change log between two versions of the package.
 
-OLD and NEW are each a git tag or commit of this repository (files read with `git show REV:path`), a
-release zip (`dist/belarus-crackdown-2020-vX.Y.Z.zip`) or a folder holding a datapackage.json (`.` is
+OLD and NEW are each a released version (``0.1.0`` or ``v0.1.0``: its tag when there is one, else the
+commit that released it, found from the version history in git; see scripts/versions.py), a git tag
+or commit of this repository (files read with `git show REV:path`), a release zip (`dist/belarus-crackdown-2020-vX.Y.Z.zip`) or a folder holding a datapackage.json (`.` is
 the working tree). Tables are matched by resource name; rows by the primary key in NEW's schema (OLD's
 when NEW's key fields are not in both versions). For each table it lists the rows added, the rows
 withdrawn, and for each changed row the fields that changed with their old and new values; fields and
@@ -27,6 +28,7 @@ from typing import Callable
 
 import pandas as pd
 
+from . import versions
 from .descriptor import DESCRIPTOR, primary_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +53,8 @@ def _git(repo: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def open_version(spec: str, repo: Path = ROOT) -> Version:
-    """A release zip, a package folder, or a git tag or commit of ``repo``, in that order of preference."""
+    """A release zip, a package folder, a released version (0.1.0 or v0.1.0), or a git tag or commit of ``repo``, in
+    that order of preference."""
     path = Path(spec)
     if path.is_file():
         if not zipfile.is_zipfile(path):
@@ -64,18 +67,28 @@ def open_version(spec: str, repo: Path = ROOT) -> Version:
             except OSError:
                 raise DiffError(f"{spec}: {rel} does not exist; run `make validate` on that folder") from None
         return Version(spec, read_folder)
+    named = versions.SPEC.fullmatch(spec)
+    if named:  # a released version: its tag, else the commit that released it
+        release = versions.resolve(repo, spec)
+        if release is None:
+            raise DiffError(f"no release {named.group(1)} in the git repository {repo}: no tag v{named.group(1)}, and no commit "
+                            f"where {DESCRIPTOR} says version {named.group(1)} and CHANGELOG.md has its section "
+                            "(`git tag --list` shows the release tags, `git log -p -- datapackage.json` the versions)")
+        return _git_version(release.label, release.commit, repo)
     found = _git(repo, "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}")
     if found.returncode != 0:
-        raise DiffError(f"{spec!r} is not a release zip, a folder holding {DESCRIPTOR}, or a tag or commit of the git "
-                        f"repository {repo}: check the name (`git tag --list` shows the release tags)")
-    commit = found.stdout.decode().strip()
+        raise DiffError(f"{spec!r} is not a release zip, a folder holding {DESCRIPTOR}, a released version, or a tag or commit "
+                        f"of the git repository {repo}: check the name (`git tag --list` shows the release tags)")
+    return _git_version(spec, found.stdout.decode().strip(), repo)
 
+
+def _git_version(label: str, commit: str, repo: Path) -> Version:
     def read_git(rel: str) -> bytes:
         shown = _git(repo, "show", f"{commit}:./{rel}")
         if shown.returncode != 0:
-            raise DiffError(f"{spec}: {rel} is not in commit {commit[:12]}")
+            raise DiffError(f"{label}: {rel} is not in commit {commit[:12]}")
         return shown.stdout
-    return Version(spec, read_git)
+    return Version(label, read_git)
 
 
 def _zip_version(spec: str, path: Path) -> Version:
@@ -292,7 +305,8 @@ def to_frame(d: PackageDiff) -> pd.DataFrame:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.diff", description=__doc__.splitlines()[0])
-    parser.add_argument("old", metavar="OLD", help="the earlier version: a git tag or commit, a release zip or a package folder")
+    parser.add_argument("old", metavar="OLD", help="the earlier version: a released version (0.1.0 or v0.1.0), a git tag or "
+                                                   "commit, a release zip or a package folder")
     parser.add_argument("new", metavar="NEW", help="the later version, likewise (e.g. HEAD, or . for the working tree)")
     parser.add_argument("--repo", default=str(ROOT), help="the git repository that tags and commits belong to (default: this one)")
     parser.add_argument("--csv", metavar="FILE", help="also write every change to FILE as CSV (table, change, key, field, old, new)")

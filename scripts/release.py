@@ -3,8 +3,10 @@
 It refuses (exit status 1, one line per reason, never a traceback) when the git working tree has
 uncommitted changes; when the version or the release date disagree between datapackage.json, the top
 released section of CHANGELOG.md, CITATION.cff and .zenodo.json; when CHANGELOG.md still has entries
-under [Unreleased]; when the version is not above every earlier release tag, or its tag vX.Y.Z
-already names another commit; or when the package does not validate.
+under [Unreleased]; when the version is not above every earlier release (by tag, or found from the
+version history in git, scripts/versions.py), or its tag vX.Y.Z already names another commit; when a
+derived file (docs/codebook.md, the README's generated blocks) is out of date; or when the package
+does not validate.
 
 Otherwise it writes into dist/:
 
@@ -15,7 +17,8 @@ Otherwise it writes into dist/:
   compression (compressed bytes depend on the zlib library), so rebuilding the same commit on any
   machine gives the same bytes.
 - ``<name>-vX.Y.Z-notes.md``: the release notes, from the changelog section, the record-level
-  changes since the previous release tag (scripts/diff.py) and the checksums of the files.
+  changes since the previous release (its tag, or the commit that released it; scripts/diff.py) and
+  the checksums of the files.
 
 Usage: python -m scripts.release [ROOT] [--dist DIR]
 """
@@ -37,17 +40,17 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from . import diff
+from . import derived, diff, versions
 from . import report as P
 from .descriptor import DESCRIPTOR
 from .validate import validate
+from .versions import version_key
 
 ROOT = Path(__file__).resolve().parent.parent
 # Files shipped beside datapackage.json and every committed file under data/ and schemas/.
 DOCUMENTS = ["README.md", "LICENSE", "CHANGELOG.md", "CITATION.cff", "docs/codebook.md"]
 FOLDERS = ["data", "schemas"]
 CHANGELOG, CFF, ZENODO = "CHANGELOG.md", "CITATION.cff", ".zenodo.json"
-SEMVER = re.compile(r"([0-9]+)\.([0-9]+)\.([0-9]+)")
 RELEASED = re.compile(r"^## \[([^\]]*)\] - ([0-9]{4}-[0-9]{2}-[0-9]{2})$")
 EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)  # the earliest time a zip can record
 FILE_MODE = 0o100644  # a regular file, rw-r--r--
@@ -68,11 +71,6 @@ def git(root: Path, *args: str, check: bool = True) -> str:
     if check and done.returncode != 0:
         raise Refused(f"git {' '.join(args)} failed: {done.stderr.decode(errors='replace').strip()}")
     return done.stdout.decode("utf-8", errors="replace")
-
-
-def version_key(version: str):
-    m = SEMVER.fullmatch(version)
-    return tuple(int(x) for x in m.groups()) if m else None
 
 
 # --- the checks ----------------------------------------------------------------------------------
@@ -180,28 +178,22 @@ def read_metadata(root: Path) -> tuple[dict, list[str]]:
     return meta, reasons
 
 
-def release_tags(root: Path) -> dict[str, str]:
-    """Release tags vX.Y.Z -> the commit each names."""
-    out = {}
-    for line in git(root, "for-each-ref", "--format=%(refname:strip=2) %(objectname) %(*objectname)", "refs/tags/v*").splitlines():
-        name, obj, peeled = (line.split(" ") + ["", ""])[:3]
-        if version_key(name[1:]):
-            out[name] = peeled or obj
-    return out
+def check_versions(version: str, head: str, known: dict[str, versions.Release]) -> versions.Release | None:
+    """The previous release (None for a first release); refuses a reused or a lower version.
 
-
-def check_tags(version: str, head: str, tags: dict[str, str]) -> str | None:
-    """The previous release tag (None for a first release); refuses a reused or a lower version."""
-    mine = f"v{version}"
-    if mine in tags and tags[mine] != head:
-        raise Refused(f"tag {mine} already names commit {tags[mine][:12]}, not HEAD {head[:12]}: a released version is never "
-                      f"rebuilt from other content, so bump the version (see README, Versions) or check out {mine}")
+    ``known`` holds the releases by version, from tags and, for untagged versions, from the history."""
+    mine = known.get(version)
+    if mine is not None and mine.tag and mine.commit != head:
+        raise Refused(f"tag {mine.tag} already names commit {mine.commit[:12]}, not HEAD {head[:12]}: a released version is never "
+                      f"rebuilt from other content, so bump the version (see README, Versions) or check out {mine.tag}")
     key = version_key(version)
-    higher = sorted((t for t in tags if t != mine and version_key(t[1:]) >= key), key=lambda t: version_key(t[1:]))
+    higher = [r for v, r in known.items() if version_key(v) > key]
     if higher:
-        raise Refused(f"version {version} is not above the release tag {higher[-1]}: bump it above every earlier release")
-    earlier = sorted((t for t in tags if version_key(t[1:]) < key), key=lambda t: version_key(t[1:]))
-    return earlier[-1] if earlier else None
+        top = max(higher, key=lambda r: version_key(r.version))
+        where = f"the release tag {top.tag}" if top.tag else f"release {top.version} (commit {top.commit[:12]})"
+        raise Refused(f"version {version} is not above {where}: bump it above every earlier release")
+    earlier = [r for v, r in known.items() if version_key(v) < key]
+    return max(earlier, key=lambda r: version_key(r.version)) if earlier else None
 
 
 # --- the build -----------------------------------------------------------------------------------
@@ -259,7 +251,7 @@ def citation(meta: dict) -> str:
     return f"{authors} ({meta['date'][:4]}). *{cff.get('title', '')}* (Version {meta['version']}) [Data set]. {doi}."
 
 
-def notes(meta: dict, head: str, previous: str | None, changes: str, zip_name: str, zip_data: bytes,
+def notes(meta: dict, head: str, previous: versions.Release | None, changes: str, zip_name: str, zip_data: bytes,
           descriptor: dict, files: dict[str, bytes]) -> str:
     version = meta["version"]
     lines = [f"# {meta['name']} {version}", "",
@@ -271,7 +263,8 @@ def notes(meta: dict, head: str, previous: str | None, changes: str, zip_name: s
         rows = {r["name"]: len(pd.read_csv(io.BytesIO(files[r["path"]]), dtype=str, keep_default_na=False))
                 for r in descriptor["resources"]}
         counts = ", ".join(f"`{name}` {n}" for name, n in rows.items())
-        lines += ["## Record-level changes", "", f"First release: there is no earlier release tag, so every row is new. "
+        lines += ["## Record-level changes", "", f"First release: there is no earlier release (no tag, and no earlier "
+                  "version in the git history), so every row is new. "
                   f"Rows per table: {counts}.", ""]
     lines += ["## Files", "",
               f"`{zip_name}`: {len(zip_data)} bytes, sha256 `{hashlib.sha256(zip_data).hexdigest()}`. Rebuilding tag "
@@ -305,9 +298,11 @@ def build(root: Path, dist: Path, out=None) -> Release:
     reasons += meta_reasons
     if head and meta.get("version") and version_key(meta["version"]):
         try:
-            previous = check_tags(meta["version"], head, release_tags(root))
+            previous = check_versions(meta["version"], head, versions.releases(root))
         except Refused as e:
             reasons.append(str(e))
+    if head:  # the derived files of a commit: a tree that is not clean is refused above
+        reasons += derived.stale(root)
     problems = validate(root)
     if len(problems):
         P.render(problems, out=out)
@@ -330,11 +325,14 @@ def build(root: Path, dist: Path, out=None) -> Release:
         try:
             now = diff.open_version(head, root)
             now.label = f"v{meta['version']}"
-            changes = diff.to_markdown(diff.diff_versions(diff.open_version(previous, root), now), level=2)
+            before = diff.open_version(previous.commit, root)
+            before.label = previous.label
+            changes = diff.to_markdown(diff.diff_versions(before, now), level=2)
         except diff.DiffError as e:
-            raise Refused(f"the change log against {previous} cannot be made: {e}") from None
+            raise Refused(f"the change log against {previous.label} cannot be made: {e}") from None
     _write(notes_path, notes(meta, head, previous, changes, zip_path.name, zip_data, descriptor, files).encode("utf-8"))
-    tagged = release_tags(root).get(f"v{meta['version']}") == head
+    mine = versions.tags(root).get(meta["version"])
+    tagged = mine is not None and mine.commit == head
     return Release(zip_path, notes_path, tagged)
 
 

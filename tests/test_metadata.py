@@ -30,9 +30,41 @@ def test_descriptor_core_metadata():
     assert DP["name"] == "belarus-crackdown-2020"
     assert re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", DP["version"])
     assert [lic["name"] for lic in DP["licenses"]] == ["CC-BY-4.0"]
-    for key in ("title", "description", "homepage", "created", "keywords", "contributors", "temporal", "spatial"):
+    for key in ("title", "description", "created", "keywords", "contributors", "temporal", "spatial"):
         assert DP.get(key), key
     assert all(c.get("role") for c in DP["contributors"])
+    # No homepage until the repository has a public address: a placeholder would be a false one.
+    assert "homepage" not in DP or not placeholder_urls(DP["homepage"])
+
+
+# Addresses that only stand in for a real one (RFC 2606/6761 names, local hosts, template words).
+PLACEHOLDER = re.compile(r"""https?://(?:[^/\s"']*\.)?(?:example\.(?:org|com|net|edu)|example|test|invalid|localhost|"""
+                         r"""127\.0\.0\.1)(?:[:/\s"']|$)|https?://[^\s"']*(?:your[-_]?(?:org|user|name|repo)|"""
+                         r"""placeholder|changeme|todo|xxx|<[^>]*>|\{[^}]*\})""", re.I)
+
+
+def placeholder_urls(text: str) -> list[str]:
+    return [m.group(0) for m in PLACEHOLDER.finditer(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "https://example.org/belarus-crackdown-2020", "http://www.example.com/x", "https://example.net",
+    "https://github.com/YOUR-ORG/belarus-crackdown-2020", "https://github.com/<owner>/repo", "http://localhost:8000/",
+    "https://github.com/{owner}/repo", "https://doi.org/10.5281/zenodo.XXXXXXX", 'url: "https://data.test/x"'])
+def test_placeholder_urls_are_recognised(text):
+    assert placeholder_urls(text)
+
+
+@pytest.mark.parametrize("text", ["https://www.themoscowtimes.com/2020/08/18/x", "https://creativecommons.org/licenses/by/4.0/",
+                                  "https://doi.org/10.5281/zenodo.1234567", "https://examples-of-repression.by/"])
+def test_real_urls_are_not_placeholders(text):
+    assert not placeholder_urls(text)
+
+
+@pytest.mark.parametrize("name", ["datapackage.json", "CITATION.cff", ".zenodo.json"])
+def test_metadata_holds_no_placeholder_url(name):
+    found = placeholder_urls((ROOT / name).read_text(encoding="utf-8"))
+    assert not found, f"{name} holds placeholder URL(s) {found}: remove them until the real address exists"
 
 
 @pytest.mark.parametrize("res", DP["resources"], ids=lambda r: r["name"])
@@ -120,3 +152,10 @@ def test_versions_agree():
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert "## [Unreleased]" in changelog
     assert f"## [{DP['version']}]" in changelog
+    # The release date: the changelog's date of this version, in CITATION.cff and .zenodo.json too.
+    date = re.search(rf"^## \[{re.escape(DP['version'])}\] - ([0-9-]+)$", changelog, re.M).group(1)
+    assert str(cff["date-released"]) == zenodo["publication_date"] == date
+    # The released sections are in descending version order, the current version on top.
+    released = re.findall(r"^## \[([0-9]+\.[0-9]+\.[0-9]+)\]", changelog, re.M)
+    assert released[0] == DP["version"]
+    assert released == sorted(released, key=lambda v: tuple(int(x) for x in v.split(".")), reverse=True)

@@ -46,3 +46,29 @@ def test_the_preferred_citation_is_the_one_a_release_writes():
     section = README.split("## How to cite", 1)[1]
     quoted = " ".join(line[2:] for line in section.splitlines() if line.startswith("> "))
     assert quoted == release.citation(meta)
+
+
+def test_generated_blocks_are_current():
+    # The counts line and the citation are generated (`make codebook`, `make release-prepare`), never hand-edited.
+    from scripts import derived
+    assert derived.stale(ROOT) == []
+    counts = README.split("<!-- counts:start -->", 1)[1].split("<!-- counts:end -->", 1)[0]
+    import pandas as pd
+    rows = {name: len(pd.read_csv(ROOT / "data" / f"{name}.csv", dtype=str)) for name in ("events", "figures", "actors", "sources")}
+    assert counts == f"{rows['events']} events, {rows['figures']} figures, {rows['actors']} actors and {rows['sources']} sources"
+
+
+def test_a_stale_generated_block_is_reported(tmp_path):
+    import shutil
+    from scripts import derived
+    for d in ("data", "schemas", "docs"):
+        shutil.copytree(ROOT / d, tmp_path / d)
+    for f in ("datapackage.json", "README.md", "CHANGELOG.md", "CITATION.cff", ".zenodo.json"):
+        shutil.copy(ROOT / f, tmp_path / f)
+    assert derived.stale(tmp_path) == []
+    text = (tmp_path / "README.md").read_text(encoding="utf-8")
+    (tmp_path / "README.md").write_text(text.replace("<!-- counts:start -->", "<!-- counts:start -->1", 1), encoding="utf-8")
+    assert derived.stale(tmp_path) == ["README.md is out of date (it is generated from the package): run `make codebook` (or "
+                                       "`make release-prepare VERSION=X.Y.Z` for a new release) and commit the result"]
+    assert derived.main([str(tmp_path)]) == 0
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == text

@@ -6,6 +6,7 @@ the state of this repository and nothing is written into it.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -27,12 +28,33 @@ from tests.conftest import (ROOT, append_row, delete_row, edit_bytes, edit_json,
                             set_cell, write_rows)
 
 NAME = "belarus-crackdown-2020"
-COMMIT_TIME = "2026-11-25T12:00:00+00:00"
+COMMIT_TIME = "2026-11-25T12:00:00+00:00"  # when the fixture's commits are made (not a release date)
 SHIPPED = ["datapackage.json", "README.md", "LICENSE", "CHANGELOG.md", "CITATION.cff", "docs/codebook.md"]
 VERSIONS_HINT = "set the same version in datapackage.json, CHANGELOG.md, CITATION.cff and .zenodo.json"
 DATES_HINT = "give CITATION.cff date-released and .zenodo.json publication_date the changelog's release date"
+# The version and release date of the package as it stands, never written out here: a release changes them.
+# The fixture repositories start from them; NEXT is a later release cut in a fixture.
 INVALID = ("release refused: the package does not validate (1 problem(s), listed above): fix them (make validate), "
            "commit, and run make release again")
+
+
+def _current() -> tuple[str, str]:
+    meta, _ = R.read_metadata(ROOT)
+    return meta["version"], meta["date"]
+
+
+def bump(version: str, part: str) -> str:
+    major, minor, patch = (int(x) for x in version.split("."))
+    return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0", "patch": f"{major}.{minor}.{patch + 1}"}[part]
+
+
+def shift(date: str, days: int) -> str:
+    return (dt.date.fromisoformat(date) + dt.timedelta(days=days)).isoformat()
+
+
+VERSION, DATE = _current()
+NEXT, NEXT_DATE = bump(VERSION, "minor"), shift(DATE, 6)
+PATCH = bump(VERSION, "patch")
 
 
 def git(repo: Path, *args: str) -> str:
@@ -57,7 +79,7 @@ def without_unreleased(text: str) -> str:
 
 @pytest.fixture
 def repo(tmp_path) -> Path:
-    """A git repository holding a copy of the package at version 0.1.0, committed and clean."""
+    """A git repository holding a copy of the package at its current version, committed and clean."""
     root = tmp_path / "repo"
     root.mkdir()
     for d in ("data", "schemas", "docs"):
@@ -66,7 +88,7 @@ def repo(tmp_path) -> Path:
         shutil.copy(ROOT / f, root / f)
     (root / "CHANGELOG.md").write_text(without_unreleased((ROOT / "CHANGELOG.md").read_text(encoding="utf-8")), encoding="utf-8")
     git(root, "init", "-q")
-    commit(root, "0.1.0")
+    commit(root, VERSION)
     return root
 
 
@@ -85,15 +107,15 @@ def edit_text(path: str, old: str, new: str):
     return apply
 
 
-def bump_to_0_2_0(root: Path):
-    """The metadata of a release 0.2.0 of 1 December 2026, in all four places."""
-    edit_text("datapackage.json", '"version": "0.1.0"', '"version": "0.2.0"')(root)
-    edit_text("CHANGELOG.md", "## [Unreleased]\n\n", "## [Unreleased]\n\n## [0.2.0] - 2026-12-01\n\n### Changed\n"
+def bump_to_next(root: Path):
+    """The metadata of release NEXT of NEXT_DATE, in all four places, written by hand as before release-prepare."""
+    edit_text("datapackage.json", f'"version": "{VERSION}"', f'"version": "{NEXT}"')(root)
+    edit_text("CHANGELOG.md", "## [Unreleased]\n\n", f"## [Unreleased]\n\n## [{NEXT}] - {NEXT_DATE}\n\n### Changed\n"
                                                      "- fig-0008 withdrawn and recorded again as fig-0009.\n\n")(root)
-    edit_text("CITATION.cff", "version: 0.1.0", "version: 0.2.0")(root)
-    edit_text("CITATION.cff", '"2026-11-25"', '"2026-12-01"')(root)
-    edit_text(".zenodo.json", '"version": "0.1.0"', '"version": "0.2.0"')(root)
-    edit_text(".zenodo.json", '"2026-11-25"', '"2026-12-01"')(root)
+    edit_text("CITATION.cff", f"version: {VERSION}", f"version: {NEXT}")(root)
+    edit_text("CITATION.cff", f'"{DATE}"', f'"{NEXT_DATE}"')(root)
+    edit_text(".zenodo.json", f'"version": "{VERSION}"', f'"version": "{NEXT}"')(root)
+    edit_text(".zenodo.json", f'"{DATE}"', f'"{NEXT_DATE}"')(root)
 
 
 def renumber_figure(root: Path):
@@ -110,13 +132,13 @@ def test_a_release_is_the_package_with_checksums_and_rebuilds_byte_identical(rep
     committed = (repo / "datapackage.json").read_bytes()
     code, out, err = release(repo, tmp_path / "dist", capsys)
     assert (code, err) == (0, "")
-    zip_path = tmp_path / "dist" / f"{NAME}-v0.1.0.zip"
-    notes_path = tmp_path / "dist" / f"{NAME}-v0.1.0-notes.md"
+    zip_path = tmp_path / "dist" / f"{NAME}-v{VERSION}.zip"
+    notes_path = tmp_path / "dist" / f"{NAME}-v{VERSION}-notes.md"
     digest = hashlib.sha256(zip_path.read_bytes()).hexdigest()
     assert out.splitlines() == [
         f"wrote {zip_path} (sha256 {digest})",
         f"wrote {notes_path}",
-        "next: git tag -a v0.1.0 -m 'Release 0.1.0' && git push origin v0.1.0, then publish both files"]
+        f"next: git tag -a v{VERSION} -m 'Release {VERSION}' && git push origin v{VERSION}, then publish both files"]
 
     # Rebuilt from the same commit: the same bytes, zip and notes.
     assert release(repo, tmp_path / "again", capsys)[0] == 0
@@ -146,44 +168,52 @@ def test_a_release_is_the_package_with_checksums_and_rebuilds_byte_identical(rep
     assert shipped == original
 
     notes = notes_path.read_text(encoding="utf-8")
-    assert notes.startswith(f"# {NAME} 0.1.0\n\nReleased 2026-11-25. Tag `v0.1.0`, commit `{git(repo, 'rev-parse', 'HEAD')}`.\n")
-    assert "First release: there is no earlier release tag, so every row is new. Rows per table: `events` 9, `figures` 8," in notes
+    assert notes.startswith(f"# {NAME} {VERSION}\n\nReleased {DATE}. Tag `v{VERSION}`, commit `{git(repo, 'rev-parse', 'HEAD')}`.\n")
+    counts = ", ".join(f"`{n}` {len(read_rows(repo, n)) - 1}" for n in ("events", "figures"))
+    assert ("First release: there is no earlier release (no tag, and no earlier version in the git history), so every "
+            f"row is new. Rows per table: {counts},") in notes
     assert f"`{zip_path.name}`: {zip_path.stat().st_size} bytes, sha256 `{digest}`." in notes
-    assert ("> Belarus Crackdown 2020 data team (2026). *Belarus 2020 post-election crackdown: events, figures, actors "
-            "and sources* (Version 0.1.0) [Data set]. DOI: to be assigned on archiving.") in notes
+    assert (f"> Belarus Crackdown 2020 data team ({DATE[:4]}). *Belarus 2020 post-election crackdown: events, figures, actors "
+            f"and sources* (Version {VERSION}) [Data set]. DOI: to be assigned on archiving.") in notes
 
 
 def test_a_release_validates_and_its_checksums_catch_a_changed_file(repo, tmp_path, capsys):
     assert release(repo, tmp_path / "dist", capsys)[0] == 0
-    zip_path = tmp_path / "dist" / f"{NAME}-v0.1.0.zip"
+    zip_path = tmp_path / "dist" / f"{NAME}-v{VERSION}.zip"
     assert frictionless.validate(str(zip_path)).valid  # the standard validator reads the zip and checks the hashes
     unpacked = tmp_path / "unpacked"
     with zipfile.ZipFile(zip_path) as zf:
         zf.extractall(unpacked)
     assert V.validate(unpacked).empty
+    # The README's check for a researcher: frictionless validate on the extracted release's descriptor.
+    assert frictionless.validate(str(unpacked / "datapackage.json")).valid
     edit_bytes("data/figures.csv", lambda b: b.replace(b"It counts detentions", b"It counts Detentions"))(unpacked)
     problems = V.validate(unpacked)
     assert [(p.file, p.rule) for p in problems.itertuples()] == [("data/figures.csv", "hash")]
+    report = frictionless.validate(str(unpacked / "datapackage.json"))
+    assert not report.valid
+    assert {error[-1] for error in report.flatten(["type"])} == {"hash-count"}
 
 
 def test_notes_hold_the_changelog_section_and_the_record_changes_since_the_previous_tag(repo, tmp_path, capsys):
-    git(repo, "tag", "-a", "v0.1.0", "-m", "Release 0.1.0")
+    git(repo, "tag", "-a", f"v{VERSION}", "-m", f"Release {VERSION}")
     renumber_figure(repo)
-    bump_to_0_2_0(repo)
-    head = commit(repo, "0.2.0")
+    bump_to_next(repo)
+    R.derived.write(repo)  # the codebook states the version
+    head = commit(repo, NEXT)
     code, out, err = release(repo, tmp_path / "dist", capsys)
     assert (code, err) == (0, ""), out
-    notes = (tmp_path / "dist" / f"{NAME}-v0.2.0-notes.md").read_text(encoding="utf-8")
-    assert notes.split("## Files")[0] == f"""# {NAME} 0.2.0
+    notes = (tmp_path / "dist" / f"{NAME}-v{NEXT}-notes.md").read_text(encoding="utf-8")
+    assert notes.split("## Files")[0] == f"""# {NAME} {NEXT}
 
-Released 2026-12-01. Tag `v0.2.0`, commit `{head}`.
+Released {NEXT_DATE}. Tag `v{NEXT}`, commit `{head}`.
 
 ## Changes
 
 ### Changed
 - fig-0008 withdrawn and recorded again as fig-0009.
 
-## Record-level changes from v0.1.0 (version 0.1.0) to v0.2.0 (version 0.2.0)
+## Record-level changes from v{VERSION} (version {VERSION}) to v{NEXT} (version {NEXT})
 
 | table | rows added | rows withdrawn | rows changed | values changed |
 | --- | ---: | ---: | ---: | ---: |
@@ -226,35 +256,65 @@ def skip_validation(root):
 
 
 @pytest.mark.parametrize("mutate, lines", [
-    pytest.param(edit_text("datapackage.json", '"version": "0.1.0"', '"version": "0.2.0"'),
-                 [f"CHANGELOG.md top release is 0.1.0 but datapackage.json version is 0.2.0: {VERSIONS_HINT}",
-                  f"CITATION.cff version is 0.1.0 but datapackage.json version is 0.2.0: {VERSIONS_HINT}",
-                  f".zenodo.json version is 0.1.0 but datapackage.json version is 0.2.0: {VERSIONS_HINT}"], id="descriptor-version"),
-    pytest.param(edit_text("CHANGELOG.md", "## [0.1.0] - 2026-11-25", "## [0.1.1] - 2026-11-25"),
-                 [f"CHANGELOG.md top release is 0.1.1 but datapackage.json version is 0.1.0: {VERSIONS_HINT}"], id="changelog-version"),
-    pytest.param(edit_text("CITATION.cff", "version: 0.1.0", "version: 0.1.1"),
-                 [f"CITATION.cff version is 0.1.1 but datapackage.json version is 0.1.0: {VERSIONS_HINT}"], id="cff-version"),
-    pytest.param(edit_text("CITATION.cff", '"2026-11-25"', '"2026-11-24"'),
-                 [f"CITATION.cff date-released is 2026-11-24 but CHANGELOG.md dates [0.1.0] 2026-11-25: {DATES_HINT}"], id="cff-date"),
-    pytest.param(edit_text(".zenodo.json", '"version": "0.1.0"', '"version": "0.1.1"'),
-                 [f".zenodo.json version is 0.1.1 but datapackage.json version is 0.1.0: {VERSIONS_HINT}"], id="zenodo-version"),
-    pytest.param(edit_text(".zenodo.json", '"2026-11-25"', '"2026-11-26"'),
-                 [f".zenodo.json publication_date is 2026-11-26 but CHANGELOG.md dates [0.1.0] 2026-11-25: {DATES_HINT}"], id="zenodo-date"),
+    pytest.param(edit_text("datapackage.json", f'"version": "{VERSION}"', f'"version": "{NEXT}"'),
+                 [f"CHANGELOG.md top release is {VERSION} but datapackage.json version is {NEXT}: {VERSIONS_HINT}",
+                  f"CITATION.cff version is {VERSION} but datapackage.json version is {NEXT}: {VERSIONS_HINT}",
+                  f".zenodo.json version is {VERSION} but datapackage.json version is {NEXT}: {VERSIONS_HINT}"], id="descriptor-version"),
+    pytest.param(edit_text("CHANGELOG.md", f"## [{VERSION}] - {DATE}", f"## [{PATCH}] - {DATE}"),
+                 [f"CHANGELOG.md top release is {PATCH} but datapackage.json version is {VERSION}: {VERSIONS_HINT}"], id="changelog-version"),
+    pytest.param(edit_text("CITATION.cff", f"version: {VERSION}", f"version: {PATCH}"),
+                 [f"CITATION.cff version is {PATCH} but datapackage.json version is {VERSION}: {VERSIONS_HINT}"], id="cff-version"),
+    pytest.param(edit_text("CITATION.cff", f'"{DATE}"', f'"{shift(DATE, -1)}"'),
+                 [f"CITATION.cff date-released is {shift(DATE, -1)} but CHANGELOG.md dates [{VERSION}] {DATE}: {DATES_HINT}"], id="cff-date"),
+    pytest.param(edit_text(".zenodo.json", f'"version": "{VERSION}"', f'"version": "{PATCH}"'),
+                 [f".zenodo.json version is {PATCH} but datapackage.json version is {VERSION}: {VERSIONS_HINT}"], id="zenodo-version"),
+    pytest.param(edit_text(".zenodo.json", f'"{DATE}"', f'"{shift(DATE, 1)}"'),
+                 [f".zenodo.json publication_date is {shift(DATE, 1)} but CHANGELOG.md dates [{VERSION}] {DATE}: {DATES_HINT}"], id="zenodo-date"),
     pytest.param(edit_text("CHANGELOG.md", "## [Unreleased]\n\n", "## [Unreleased]\n\n### Added\n- A table.\n\n"),
                  ["CHANGELOG.md has entries under [Unreleased]: move them into the section of the version you release"],
                  id="unreleased-entries"),
-    pytest.param(edit_text("CHANGELOG.md", "## [0.1.0] - 2026-11-25", "## 0.1.0 (25 November 2026)"),
-                 ["CHANGELOG.md: the first section after [Unreleased] is '## 0.1.0 (25 November 2026)', not '## [X.Y.Z] - YYYY-MM-DD'"],
+    pytest.param(edit_text("CHANGELOG.md", f"## [{VERSION}] - {DATE}", f"## {VERSION} ({DATE})"),
+                 [f"CHANGELOG.md: the first section after [Unreleased] is '## {VERSION} ({DATE})', not '## [X.Y.Z] - YYYY-MM-DD'"],
                  id="changelog-heading"),
 ])
 def test_release_refuses_metadata_that_disagrees(repo, tmp_path, capsys, monkeypatch, mutate, lines):
     monkeypatch.setattr(R, "validate", skip_validation)
+    monkeypatch.setattr(R.derived, "stale", lambda root: [])  # the codebook and README state the version too: tested below
     mutate(repo)
     commit(repo)
     code, out, err = release(repo, tmp_path / "dist", capsys)
     assert code == 1
     assert err.splitlines() == [f"release refused: {line}" for line in lines]
     assert not (tmp_path / "dist").exists()
+
+
+STALE = ("{} is out of date (it is generated from the package): run `make codebook` (or `make release-prepare "
+         "VERSION=X.Y.Z` for a new release) and commit the result")
+
+
+@pytest.mark.parametrize("mutate, files", [
+    pytest.param(edit_text("docs/codebook.md", f"Version {VERSION}.", f"Version {NEXT}."), ["docs/codebook.md"], id="codebook"),
+    pytest.param(edit_text("README.md", "<!-- counts:start -->", "<!-- counts:start -->about "), ["README.md"], id="readme-counts"),
+    pytest.param(edit_text("README.md", f"(Version {VERSION})", f"(Version {PATCH})"), ["README.md"], id="readme-citation"),
+    pytest.param(delete_row("figures", "fig-0008"), ["docs/codebook.md", "README.md"], id="data-changed-counts-not"),
+])
+def test_release_refuses_a_derived_file_that_is_out_of_date(repo, tmp_path, capsys, monkeypatch, mutate, files):
+    monkeypatch.setattr(R, "validate", skip_validation)
+    mutate(repo)
+    commit(repo)
+    code, out, err = release(repo, tmp_path / "dist", capsys)
+    assert code == 1
+    assert err.splitlines() == [f"release refused: {STALE.format(f)}" for f in files]
+    assert not (tmp_path / "dist").exists()
+
+
+def test_release_refuses_a_readme_without_its_generated_block(repo, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(R, "validate", skip_validation)
+    edit_text("README.md", "<!-- counts:end -->", "")(repo)
+    commit(repo)
+    code, out, err = release(repo, tmp_path / "dist", capsys)
+    assert (code, err) == (1, "release refused: README.md has no <!-- counts:start --> ... <!-- counts:end --> block: restore the "
+                              "markers (see git log -p README.md), then run make codebook\n")
 
 
 def test_release_refuses_a_dirty_working_tree(repo, tmp_path, capsys, monkeypatch):
@@ -292,20 +352,20 @@ def test_release_refuses_a_file_changed_after_its_checksum_was_recorded(repo, tm
 def test_release_refuses_a_version_already_released_from_another_commit(repo, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(R, "validate", skip_validation)
     tagged = git(repo, "rev-parse", "HEAD")
-    git(repo, "tag", "-a", "v0.1.0", "-m", "Release 0.1.0")
+    git(repo, "tag", "-a", f"v{VERSION}", "-m", f"Release {VERSION}")
     edit_text("README.md", "# Belarus", "# The Belarus")(repo)
     head = commit(repo)
     code, out, err = release(repo, tmp_path / "dist", capsys)
     assert code == 1
-    assert err == (f"release refused: tag v0.1.0 already names commit {tagged[:12]}, not HEAD {head[:12]}: a released version "
-                   "is never rebuilt from other content, so bump the version (see README, Versions) or check out v0.1.0\n")
+    assert err == (f"release refused: tag v{VERSION} already names commit {tagged[:12]}, not HEAD {head[:12]}: a released version "
+                   f"is never rebuilt from other content, so bump the version (see README, Versions) or check out v{VERSION}\n")
 
 
 def test_release_refuses_a_version_below_an_earlier_release(repo, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(R, "validate", skip_validation)
-    git(repo, "tag", "v0.2.0")
+    git(repo, "tag", f"v{NEXT}")
     code, out, err = release(repo, tmp_path / "dist", capsys)
-    assert (code, err) == (1, "release refused: version 0.1.0 is not above the release tag v0.2.0: bump it above every earlier release\n")
+    assert (code, err) == (1, f"release refused: version {VERSION} is not above the release tag v{NEXT}: bump it above every earlier release\n")
 
 
 def test_release_refuses_a_folder_that_is_not_a_git_working_tree(tmp_path, capsys, monkeypatch):
@@ -325,7 +385,7 @@ def test_release_refuses_a_folder_that_is_not_a_git_working_tree(tmp_path, capsy
 # --- the record-level change log ----------------------------------------------------------------------
 
 def make_second_version(root: Path):
-    """Version 0.2.0 of the fixture: one row added, values changed, rows withdrawn (one by a composite key)."""
+    """The next version of the fixture: one row added, values changed, rows withdrawn (one by a composite key)."""
     append_row("roles", ["witness", "Witness", "Sees the event."])(root)
     set_cell("figures", "fig-0002", "value_text", "Up to 7,500")(root)
     set_cell("figures", "fig-0002", "value_stated", "7500")(root)
@@ -337,10 +397,10 @@ def make_second_version(root: Path):
 
 @pytest.fixture
 def two_tags(repo) -> Path:
-    git(repo, "tag", "v0.1.0")
+    git(repo, "tag", f"v{VERSION}")
     make_second_version(repo)
-    commit(repo, "0.2.0")
-    git(repo, "tag", "v0.2.0")
+    commit(repo, NEXT)
+    git(repo, "tag", f"v{NEXT}")
     return repo
 
 
@@ -357,10 +417,10 @@ EXPECTED_CHANGES = [
 
 def test_diff_between_two_tags_finds_added_changed_and_withdrawn_rows(two_tags, tmp_path, capsys):
     note = read_rows(ROOT, "figures")[4][-1]  # fig-0004's note, emptied in the new version
-    assert D.main(["v0.1.0", "v0.2.0", "--repo", str(two_tags), "--csv", str(tmp_path / "changes.csv")]) == 0
+    assert D.main([f"v{VERSION}", f"v{NEXT}", "--repo", str(two_tags), "--csv", str(tmp_path / "changes.csv")]) == 0
     out, err = capsys.readouterr()
     assert err == ""
-    assert out == f"""# Record-level changes from v0.1.0 (version 0.1.0) to v0.2.0 (version 0.1.0)
+    assert out == f"""# Record-level changes from v{VERSION} (version {VERSION}) to v{NEXT} (version {VERSION})
 
 | table | rows added | rows withdrawn | rows changed | values changed |
 | --- | ---: | ---: | ---: | ---: |
@@ -409,26 +469,27 @@ Rows withdrawn (1):
 
 
 def test_diff_reads_release_zips_and_folders_like_tags(two_tags, tmp_path):
-    for tag in ("v0.1.0", "v0.2.0"):
+    for tag in (f"v{VERSION}", f"v{NEXT}"):
         version = D.open_version(tag, two_tags)
         files = {p: version.read(p) for p in ["datapackage.json"] + [f"{d}/{n}" for d in ("data", "schemas")
                                                                        for n in git(two_tags, "ls-tree", "--name-only", f"{tag}:{d}").split()]}
         R.write_zip(tmp_path / f"{tag}.zip", files, R.EPOCH)
-    from_tags = D.to_frame(D.diff_versions(D.open_version("v0.1.0", two_tags), D.open_version("v0.2.0", two_tags)))
-    from_zips = D.to_frame(D.diff_versions(D.open_version(str(tmp_path / "v0.1.0.zip")), D.open_version(str(tmp_path / "v0.2.0.zip"))))
-    from_folder = D.to_frame(D.diff_versions(D.open_version(str(tmp_path / "v0.1.0.zip")), D.open_version(str(two_tags))))
+    old, new = tmp_path / f"v{VERSION}.zip", tmp_path / f"v{NEXT}.zip"
+    from_tags = D.to_frame(D.diff_versions(D.open_version(f"v{VERSION}", two_tags), D.open_version(f"v{NEXT}", two_tags)))
+    from_zips = D.to_frame(D.diff_versions(D.open_version(str(old)), D.open_version(str(new))))
+    from_folder = D.to_frame(D.diff_versions(D.open_version(str(old)), D.open_version(str(two_tags))))
     assert len(from_tags) == 7
     pd.testing.assert_frame_equal(from_zips, from_tags)
     pd.testing.assert_frame_equal(from_folder, from_tags)
 
 
 def test_diff_lists_fields_added_removed_and_retyped(repo):
-    git(repo, "tag", "v0.1.0")
+    git(repo, "tag", f"v{VERSION}")
     edit_bytes("data/roles.csv", lambda b: b.replace(b"code,label,definition", b"code,label,meaning"))(repo)
     edit_json("schemas/roles.schema.json", lambda d: d["fields"][2].update(name="meaning"))(repo)
     edit_json("schemas/figures.schema.json", lambda d: next(f for f in d["fields"] if f["name"] == "value_high").update(type="number"))(repo)
     commit(repo)
-    d = D.diff_versions(D.open_version("v0.1.0", repo), D.open_version("HEAD", repo))
+    d = D.diff_versions(D.open_version(f"v{VERSION}", repo), D.open_version("HEAD", repo))
     assert [tuple(r) for r in D.to_frame(d).itertuples(index=False)] == [
         ("figures", "field retyped", "", "value_high", "integer", "number"),
         ("roles", "field added", "", "meaning", "", ""),
@@ -440,19 +501,86 @@ def test_diff_lists_fields_added_removed_and_retyped(repo):
 
 def test_diff_of_a_version_with_itself_reports_no_change(repo, capsys):
     assert D.main(["HEAD", str(repo), "--repo", str(repo)]) == 0
-    assert capsys.readouterr().out.endswith("(version 0.1.0)\n\nNo table, field or row changed.\n")
+    assert capsys.readouterr().out.endswith(f"(version {VERSION})\n\nNo table, field or row changed.\n")
 
 
 @pytest.mark.parametrize("spec, message", [
-    ("v9.9.9", "diff: 'v9.9.9' is not a release zip, a folder holding datapackage.json, or a tag or commit of the git repository {repo}: "
-               "check the name (`git tag --list` shows the release tags)"),
+    ("v9.9.9", "diff: no release 9.9.9 in the git repository {repo}: no tag v9.9.9, and no commit where datapackage.json says "
+               "version 9.9.9 and CHANGELOG.md has its section (`git tag --list` shows the release tags, `git log -p -- "
+               "datapackage.json` the versions)"),
+    ("no-such-rev", "diff: 'no-such-rev' is not a release zip, a folder holding datapackage.json, a released version, or a tag "
+                    "or commit of the git repository {repo}: check the name (`git tag --list` shows the release tags)"),
     ("README.md", "diff: {repo}/README.md is a file but not a zip archive: give a release zip, a package folder, or a git tag or commit"),
     ("empty.zip", "diff: {repo}/empty.zip: the zip holds no datapackage.json, so it is not a release of the package"),
 ])
 def test_diff_names_a_version_it_cannot_read(repo, capsys, spec, message):
     with zipfile.ZipFile(repo / "empty.zip", "w") as zf:
         zf.writestr("notes.txt", "no package here")
-    arg = spec if spec.startswith("v") else str(repo / spec)
+    arg = str(repo / spec) if spec.endswith((".md", ".zip")) else spec
     assert D.main(["HEAD", arg, "--repo", str(repo)]) == 2
     out, err = capsys.readouterr()
     assert (out, err) == ("", message.format(repo=repo) + "\n")
+
+
+# --- released versions without tags ------------------------------------------------------------------
+
+def test_a_released_version_is_found_by_the_commit_that_released_it_when_untagged(repo):
+    from scripts import versions
+    first = git(repo, "rev-parse", "HEAD")
+    edit_text("README.md", "## Licence", "## Licence and reuse")(repo)
+    commit(repo, "after the release, same version")
+    edit_text("datapackage.json", f'"version": "{VERSION}"', f'"version": "{NEXT}"')(repo)
+    version_only = commit(repo, "version set, no changelog section yet")
+    bump_to_next_changelog_only(repo)
+    released = commit(repo, f"release {NEXT}")
+    found = versions.releases(repo)
+    assert [(r.version, r.commit, r.tag) for r in found.values()] == [(VERSION, first, None), (NEXT, released, None)]
+    assert version_only not in {r.commit for r in found.values()}
+    assert versions.resolve(repo, VERSION) == versions.resolve(repo, f"v{VERSION}") == found[VERSION]
+    assert versions.resolve(repo, "9.9.9") is None
+    # A tag wins over the history.
+    git(repo, "tag", "-a", f"v{NEXT}", version_only, "-m", "tagged elsewhere")
+    assert versions.resolve(repo, NEXT) == versions.Release(NEXT, version_only, f"v{NEXT}")
+
+
+def bump_to_next_changelog_only(root: Path):
+    edit_text("CHANGELOG.md", "## [Unreleased]\n\n", f"## [Unreleased]\n\n## [{NEXT}] - {NEXT_DATE}\n\n- A change.\n\n")(root)
+
+
+@pytest.mark.parametrize("spec", [VERSION, f"v{VERSION}"])
+def test_diff_takes_a_bare_version_and_finds_it_without_a_tag(repo, capsys, spec):
+    first = git(repo, "rev-parse", "HEAD")
+    make_second_version(repo)
+    commit(repo)
+    assert D.main([spec, "HEAD", "--repo", str(repo)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"# Record-level changes from {VERSION} (commit {first[:12]}, untagged) (version {VERSION}) to HEAD")
+    assert "| `roles` | 1 | 1 | 0 | 0 |" in out
+    git(repo, "tag", "-a", f"v{VERSION}", first, "-m", f"Release {VERSION}")
+    assert D.main([spec, "HEAD", "--repo", str(repo)]) == 0
+    assert capsys.readouterr().out.startswith(f"# Record-level changes from v{VERSION} (version {VERSION}) to HEAD")
+
+
+def test_release_notes_find_the_previous_release_without_its_tag(repo, tmp_path, capsys):
+    first = git(repo, "rev-parse", "HEAD")
+    renumber_figure(repo)
+    bump_to_next(repo)
+    R.derived.write(repo)
+    commit(repo, NEXT)
+    code, out, err = release(repo, tmp_path / "dist", capsys)
+    assert (code, err) == (0, ""), out
+    notes = (tmp_path / "dist" / f"{NAME}-v{NEXT}-notes.md").read_text(encoding="utf-8")
+    assert (f"## Record-level changes from {VERSION} (commit {first[:12]}, untagged) (version {VERSION}) "
+            f"to v{NEXT} (version {NEXT})") in notes
+    assert "| `figures` | 1 | 1 | 0 | 0 |" in notes
+
+
+def test_release_refuses_a_version_below_an_untagged_release_in_the_history(repo, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(R, "validate", skip_validation)
+    monkeypatch.setattr(R.derived, "stale", lambda root: [])
+    bump_to_next(repo)
+    released = commit(repo, NEXT)
+    git(repo, "revert", "--no-edit", "HEAD")  # back to the metadata of VERSION, above which NEXT was released
+    code, out, err = release(repo, tmp_path / "dist", capsys)
+    assert (code, err) == (1, f"release refused: version {VERSION} is not above release {NEXT} (commit {released[:12]}): "
+                              "bump it above every earlier release\n")
