@@ -159,7 +159,9 @@ def pandera_schema(table: Table, rules: list, ctx) -> pa.DataFrameSchema:
 def validate(table: Table, rules: list, ctx) -> list:
     """Run the table's pandera schema lazily and turn its failure cases into problems."""
     try:
-        pandera_schema(table, rules, ctx).validate(table.typed, lazy=True, inplace=True)
+        # not in place: pandera keeps the schema of the frame it validated, and through the rules every table; its
+        # copy (Arrow text is shared, not copied) goes with the schema
+        pandera_schema(table, rules, ctx).validate(table.typed, lazy=True)
         return []
     except pa.errors.SchemaErrors as e:
         fc = e.failure_cases

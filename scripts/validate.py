@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import descriptor, form, reading, rules, schema
+from . import changelog, descriptor, form, reading, rules, schema
 from . import report as R
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +27,7 @@ FORM_ONLY = {"byte-order-mark", "line-endings", "final-newline", "blank-row", "w
 def known_rules(package: descriptor.Package) -> set:
     """Every rule the validator can report for ``package``: each must have a broken fixture in the tests."""
     return (set(descriptor.RULES) | set(reading.RULES) | set(form.RULES) | {"type"} | set(schema.CONSTRAINTS)
-            | {r.rule for r in rules.rules_for(package)})
+            | {r.rule for r in rules.rules_for(package)} | {changelog.RULE})
 
 
 def load(root: Path) -> tuple[descriptor.Package | None, dict, list]:
@@ -56,6 +56,7 @@ def validate(root: Path, today: dt.date | None = None) -> pd.DataFrame:
         every = rules.rules_for(package)
         for name, table in tables.items():
             found += schema.validate(table, [r for r in every if r.table == name], ctx)
+        found += changelog.problems(Path(root))  # a changed or withdrawn row of a release needs a changelog line
     return R.concat(found)
 
 
