@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from . import report as R
 from .descriptor import Package
+from . import wording
 from .schema import isin, re2
 
 BOUNDS = ("low", "best", "high")
@@ -145,7 +146,7 @@ def _bounds_explain(df, ctx, rows):
         stated = sub["value_stated"].iloc[i]
         said = ", ".join(want) + (f", {' and '.join(empty)} empty" if empty else "")
         out.append(f"the bounds do not follow the qualifier: {sub['qualifier'].iloc[i]} "
-                   f"{'' if pd.isna(stated) else stated} → {said}".replace("  ", " "))
+                   f"{'' if pd.isna(stated) else f'{stated:g}'} → {said}".replace("  ", " "))
     return out
 
 
@@ -158,33 +159,121 @@ def _stated_matches_rules(df, ctx):
     return (df["qualifier"].map(uses_n).fillna(False).astype(bool) == df["value_stated"].notna()) | ~known
 
 
-def _stated_in_wording(df, ctx):
-    """Where value_text writes the number in digits, value_stated is one of its numbers."""
-    text = pyarrow.array(df["value_text"].fillna(""), type=pyarrow.string())
-    joined = text
-    for _ in range(2):  # "1,000,000": thousands separators between digits go, in two passes (matches do not overlap)
-        joined = pc.replace_substring_regex(joined, r"([0-9])[, \x{a0}\x{202f}]([0-9]{3})([^0-9]|$)", r"\1\2\3")
-    numbers = pc.split_pattern_regex(joined, r"[^0-9]+")
-    flat = pc.list_flatten(numbers)
-    owner = pc.list_parent_indices(numbers).to_numpy()
-    written = pd.Series(flat.to_numpy(zero_copy_only=False), index=owner)
-    written = written[written.str.len().between(1, 18)].astype("int64")
-    has_digits = np.zeros(len(df), bool)
-    has_digits[written.index.to_numpy()] = True
-    stated = df["value_stated"]
-    pairs = pd.MultiIndex.from_arrays([np.arange(len(df)), stated.fillna(-1).astype("int64").to_numpy()])
-    hit = pairs.isin(pd.MultiIndex.from_arrays([written.index.to_numpy(), written.to_numpy()]))
-    return pd.Series(hit | ~has_digits | stated.isna().to_numpy(), index=df.index)
+def _wording(df):
+    """The numbers written in each row's value_text (read once per distinct wording by ``wording.numbers``)."""
+    texts = df["value_text"].fillna("")
+    read = {t: {round(x, 6) for x in wording.numbers(t)} for t in texts.unique()}
+    return texts.map(read)
+
+
+def _in_wording(columns):
+    """Where value_text writes numbers (and the source made no error), each of ``columns`` that is given is one of them."""
+    def check(df, ctx):
+        written = _wording(df)
+        ok = pd.Series(True, index=df.index)
+        for c in columns:
+            value = df[c].astype("Float64").round(6)
+            hit = pd.Series([v in w for v, w in zip(value.fillna(-1.0), written)], index=df.index)
+            ok &= hit | value.isna() | (written.map(len) == 0)
+        return ok | df["source_error"].fillna(False).astype(bool)
+    return check
+
+
+def _range_in_wording(df, ctx):
+    return _in_wording(["value_low", "value_high"])(df, ctx) | (df["qualifier"] != "range")
+
+
+def _magnitude_in_wording(df, ctx):
+    """An order-of-magnitude qualifier is the one the wording uses."""
+    magnitudes = set(wording.MAGNITUDE_WORDS)
+    used = df["value_text"].fillna("").map({t: wording.magnitude(t) for t in df["value_text"].dropna().unique()})
+    return ~df["qualifier"].isin(magnitudes) | (used == df["qualifier"]).fillna(False) | df["source_error"].fillna(False).astype(bool)
+
+
+def _claimant_is_publisher(df, ctx):
+    """A claim in the source's own voice is its publisher's: of the original source when the row has one."""
+    source = df["original_source_id"].fillna(df["source_id"])
+    publisher = _lookup(ctx, "sources", "source_id", "publisher_actor_id", source)
+    return (df["claimant_basis"] != "publisher").fillna(True) | publisher.isna() | (df["claimant_actor_id"] == publisher).fillna(False)
+
+
+def _claimant_matches_basis(df, ctx):
+    named = df["claimant_basis"].isin(["named", "inferred", "publisher"])
+    unnamed = df["claimant_basis"] == "unnamed"
+    return (~named | df["claimant_actor_id"].notna()) & (~unnamed | df["claimant_actor_id"].isna())
+
+
+def _period_end(date, precision):
+    """The last day of the period a date of ``precision`` (day, month, year) stands for."""
+    end = date.copy()
+    month, year = (precision == "month").fillna(False).astype(bool), (precision == "year").fillna(False).astype(bool)
+    end[month] = date[month] + pd.offsets.MonthEnd(0)
+    end[year] = date[year] + pd.offsets.YearEnd(0)
+    return end
+
+
+def _reference_not_after_claim(df, ctx):
+    return _le(df["reference_end_date"], _period_end(df["claim_date"], df["claim_date_precision"]))
+
+
+def _precise_form(date, precision):
+    """A date of month precision is the first of its month; of year precision, 1 January."""
+    def check(df, ctx):
+        d, p = df[date], df[precision]
+        month_ok = (p != "month").fillna(True) | (d.dt.day == 1).fillna(True)
+        year_ok = (p != "year").fillna(True) | ((d.dt.day == 1) & (d.dt.month == 1)).fillna(True)
+        return (month_ok & year_ok).astype(bool)
+    return check
+
+
+def _not_to_itself(a, b):
+    return lambda df, ctx: (df[a] != df[b]).fillna(True).astype(bool)
+
+
+def _figure_values(ctx, ids, column):
+    return _lookup(ctx, "figures", "figure_id", column, ids).astype("Float64")
+
+
+def _repeat_equal(df, ctx):
+    """A repeated claim has the bounds of the claim it repeats."""
+    rep = df["link_type"] == "repeats"
+    ok = pd.Series(True, index=df.index)
+    for c in ("value_low", "value_best", "value_high"):
+        a, b = _figure_values(ctx, df["figure_id"], c), _figure_values(ctx, df["other_figure_id"], c)
+        ok &= ((a == b) | (a.isna() & b.isna())).fillna(False).astype(bool)
+    return ~rep | ok
+
+
+def _part_within_whole(df, ctx):
+    """A part or subset cannot be larger than the whole: its low bound is not above the whole's high bound."""
+    part = df["link_type"].isin(["part_of", "subset_of"])
+    low = _figure_values(ctx, df["figure_id"], "value_low").fillna(_figure_values(ctx, df["figure_id"], "value_best"))
+    high = _figure_values(ctx, df["other_figure_id"], "value_high").fillna(_figure_values(ctx, df["other_figure_id"], "value_best"))
+    return ~part | _le(low, high)
+
+
+def _sum_matches(df, ctx):
+    """A sum's low bound (and best estimate) equals the sum of its parts' where every part gives one."""
+    sums = df[df["link_type"] == "sum_of"]
+    ok = pd.Series(True, index=df.index)
+    for c in ("value_low", "value_best"):
+        parts = _figure_values(ctx, sums["other_figure_id"], c)
+        total = parts.groupby(sums["figure_id"]).sum(min_count=1)
+        complete = parts.notna().groupby(sums["figure_id"]).all()
+        whole = _figure_values(ctx, pd.Series(total.index, index=total.index), c)
+        bad = set(total.index[(complete & whole.notna() & (whole.round(6) != total.round(6))).fillna(False).astype(bool)])
+        ok &= ~(df["figure_id"].isin(bad) & (df["link_type"] == "sum_of"))
+    return ok
+
+
+def _event_placed(df, ctx):
+    places = ctx.frame("event_places")
+    return isin(df["event_id"], places["event_id"]) if places is not None else pd.Series(True, index=df.index)
 
 
 def _bounds_ordered(df, ctx):
     low, best, high = df["value_low"], df["value_best"], df["value_high"]
     return _le(low, best) & _le(best, high) & _le(low, high)
-
-
-def _claimant_is_publisher(df, ctx):
-    publisher = _lookup(ctx, "sources", "source_id", "publisher_actor_id", df["source_id"])
-    return (df["attributed"].fillna(True) | publisher.isna() | (df["claimant_actor_id"] == publisher).fillna(True)).astype(bool)
 
 
 def _source_consulted(df, ctx):
@@ -231,23 +320,48 @@ RULES = [
            HINT_BOUNDS, _bound_follows(w), explain=_bounds_explain) for w in BOUNDS],
     Rule("stated-value", "figures", "value_stated", "value_stated must be given exactly when the qualifier's rules use the stated number n",
          "write the number from value_text in value_stated, or leave it empty for wording without a number ('hundreds')", _stated_matches_rules),
-    Rule("stated-not-in-wording", "figures", "value_stated", "value_stated is not the number written in value_text",
-         "copy the number from value_text into value_stated as plain digits (7000 for 'Up to 7,000')", _stated_in_wording),
+    Rule("stated-not-in-wording", "figures", "value_stated", "value_stated is not a number that value_text writes",
+         "write the number of value_text in value_stated as a plain number (7000 for 'Up to 7,000', 6800 for '6,8 тыс.'); if the source "
+         "misprinted it, set source_error to true and say so in the note", _in_wording(["value_stated"])),
+    Rule("range-not-in-wording", "figures", "value_low", "a range's value_low and value_high are not both numbers that value_text writes",
+         "write the two ends of the range in value_low and value_high ('65-70 тысяч': 65000 and 70000)", _range_in_wording),
+    Rule("qualifier-not-in-wording", "figures", "qualifier", "the order-of-magnitude qualifier is not the one value_text uses",
+         "use the qualifier of the wording's own word (dozens, hundreds, several_thousand, thousands, tens_of_thousands, hundreds_of_thousands)",
+         _magnitude_in_wording),
     Rule("reference-order", "figures", "reference_end_date", "reference_end_date is before reference_start_date",
          "swap or correct the dates of the reference period", _not_after("reference_start_date", "reference_end_date")),
     Rule("reference-after-claim", "figures", "reference_end_date", "the number refers to a date after the claim was made",
-         "a claim cannot count what has not happened yet: check reference_end_date and claim_date", _not_after("reference_end_date", "claim_date")),
-    Rule("claimant-publisher", "figures", "claimant_actor_id", "attributed is false but the claimant is not the source's publisher",
-         "when the source states the number in its own voice, the claimant is its publisher (sources.publisher_actor_id); otherwise set attributed to true",
-         _claimant_is_publisher),
+         "a claim cannot count what has not happened yet: check reference_end_date and claim_date", _reference_not_after_claim),
+    Rule("claimant-publisher", "figures", "claimant_actor_id", "claimant_basis is publisher but the claimant is not the source's publisher",
+         "when the source states the number in its own voice, the claimant is its publisher (of original_source_id when there is one); "
+         "otherwise use named, inferred or unnamed", _claimant_is_publisher),
+    Rule("claimant-basis", "figures", "claimant_actor_id", "claimant_actor_id does not fit claimant_basis (named, inferred and publisher need an actor; unnamed has none)",
+         "fill claimant_actor_id with the actor the claimant resolves to, or leave it empty for an unnamed claimant", _claimant_matches_basis),
     Rule("source-not-consulted", "figures", "source_id", "the figure's source was not read by the curators (consulted is false)",
-         "cite the source you read that reports the number", _source_consulted),
-    Rule("note-required", "figures", "note", "a date is inferred but the note does not say how",
-         "explain in the note how the inferred date was worked out", _note_if_inferred(["claim_date_basis", "reference_date_basis"], "note")),
-    *[Rule("outside-coverage", "figures", c, f"{c} is outside the period the dataset covers", COVERAGE, _in_coverage(c))
-      for c in ("reference_start_date", "reference_end_date")],
-    Rule("outside-coverage", "figures", "claim_date", "claim_date is before the period the dataset covers", COVERAGE,
-         _in_coverage("claim_date", upper=False)),
+         "cite the source you read that reports the number; a source known only from it goes in original_source_id", _source_consulted),
+    Rule("note-required", "figures", "note", "a date or the claimant is inferred, or the source erred, but the note does not say how",
+         "explain in the note how the inferred date or claimant was worked out, or what the source's error is",
+         lambda df, ctx: _note_if_inferred(["claim_date_basis", "reference_date_basis", "claimant_basis"], "note")(df, ctx)
+         & (~df["source_error"].fillna(False).astype(bool) | df["note"].notna())),
+    Rule("precision-date", "figures", "claim_date", "a claim date of month or year precision is not the first day of its month or year",
+         "write the first day of the month (2022-08-01) or of the year (2022-01-01) with that precision", _precise_form("claim_date", "claim_date_precision")),
+    Rule("precision-date", "sources", "published_date", "a publication date of month or year precision is not the first day of its month or year",
+         "write the first day of the month (2022-08-01) or of the year (2022-01-01) with that precision",
+         _precise_form("published_date", "published_date_precision")),
+    Rule("link-to-itself", "figure_links", "other_figure_id", "a claim is linked to itself", "link two different claims",
+         _not_to_itself("figure_id", "other_figure_id")),
+    Rule("repeat-differs", "figure_links", "figure_id", "the claim repeats the linked claim but its bounds differ",
+         "a republished claim has the same bounds as the claim it repeats: check both rows, or use another link type", _repeat_equal),
+    Rule("part-exceeds-whole", "figure_links", "figure_id", "the part or subset is larger than the whole it is linked to",
+         "check the link's direction (figure_id is the part) and both claims' bounds", _part_within_whole),
+    Rule("sum-mismatch", "figure_links", "figure_id", "the claim is not the sum of the claims it is linked to as their sum",
+         "link every part of the sum, or check the bounds of the sum and its parts", _sum_matches),
+    Rule("link-to-itself", "event_links", "other_event_id", "an event is linked to itself", "link two different events",
+         _not_to_itself("event_id", "other_event_id")),
+    Rule("unplaced", "events", "event_id", "the event has no place", "add a row to data/event_places.csv with the place the sources give (at least the country)",
+         _event_placed),
+    Rule("end-before-start", "event_date_claims", "end_date", "end_date is before start_date", "swap or correct the dates",
+         _not_after("start_date", "end_date")),
     Rule("end-before-start", "events", "end_date", "end_date is before start_date", "swap or correct the dates",
          _not_after("start_date", "end_date")),
     *[Rule("outside-coverage", "events", c, f"{c} is outside the period the dataset covers", COVERAGE, _in_coverage(c))
@@ -268,7 +382,7 @@ RULES = [
          "record persons only in their public role (an official or public figure); private persons appear only as counts",
          _required_if("public_role", lambda df: df["actor_type"] == "person")),
 ]
-MUST_BE_REFERENCED = ["actors", "sources"]  # and every vocabulary: entries exist only when used
+MUST_BE_REFERENCED = ["actors", "sources", "places", "quantities"]  # entities exist only when used; vocabularies may hold codes not yet used
 
 
 # --- rules derived from the schemas ----------------------------------------------------------------------
@@ -339,9 +453,9 @@ def rules_for(package: Package) -> list:
             out.append(Rule("foreign-key", res.name, fk.fields[0], f"no row in {path} has this value",
                             f"correct the id, or add the referenced row to {path} first (ids are never reused, so a withdrawn id cannot be referenced)",
                             _foreign_key(fk), explain=_foreign_key_explain(fk, path)))
-        if res.name in MUST_BE_REFERENCED or res.is_vocabulary:
+        if res.name in MUST_BE_REFERENCED:
             key = res.primary_key[0]
             out.append(Rule("unused", res.name, key, "no row of the package references this entry",
-                            "delete the entry, or reference it where it is used (vocabulary entries and actors and sources exist only when used)",
+                            "delete the entry, or reference it where it is used (actors, sources, places and quantities exist only when used)",
                             _referenced(res.name, key)))
     return out

@@ -87,7 +87,7 @@ def test_every_schema_file_and_data_file_belongs_to_a_resource():
 @pytest.mark.parametrize("name, field", FIELDS)
 def test_every_field_is_documented(name, field):
     assert len(field.get("description", "")) >= 10
-    assert field.get("type") in {"string", "integer", "boolean", "date"}
+    assert field.get("type") in {"string", "integer", "number", "boolean", "date"}
     assert "example" in field and field["example"] != ""
     assert isinstance(field.get("constraints"), dict) and "required" in field["constraints"]
     assert "categories" not in field  # Data Package v2 only: the R package rejects it

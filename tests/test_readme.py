@@ -10,7 +10,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_python_loading_snippet_runs(capsys):
-    snippet = re.search(r"```python\n(.*?)```", README, re.S).group(1)
+    snippet = re.search(r"```python\n(.*?)```", README.split("## Loading the data", 1)[1], re.S).group(1)
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:
@@ -19,6 +19,19 @@ def test_python_loading_snippet_runs(capsys):
         os.chdir(cwd)
     out = capsys.readouterr().out
     assert "Up to 7,000" in out and "More than" in out
+
+
+def test_who_said_how_many_snippet_runs(capsys):
+    # The researcher's question of the README: one row per distinct claim about people detained since 9 August.
+    snippet = README.split("### Who said how many, and when", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        exec(compile(snippet, "README.md", "exec"), {})
+    finally:
+        os.chdir(cwd)
+    out = capsys.readouterr().out
+    assert "claimant_wording" in out and "Up to 7,000" in out
 
 
 def test_quick_start_commands_are_make_targets():
@@ -32,7 +45,7 @@ def test_qualifier_table_agrees_with_the_vocabulary():
     # The README shows the bound rules for readers; data/qualifiers.csv is their definition.
     import pandas as pd
     qualifiers = pd.read_csv(ROOT / "data" / "qualifiers.csv", dtype=str, keep_default_na=False).set_index("code")
-    section = README.split("### How figures are recorded", 1)[1].split("`claimant_actor_id`", 1)[0]
+    section = README.split("### How figures are recorded", 1)[1].split("`claimant_wording`", 1)[0]
     shown = [[c.strip().strip("`") for c in line.split("|")[1:5]] for line in section.splitlines() if line.startswith("| `")]
     assert sorted(code for code, *_ in shown) == sorted(qualifiers.index)
     for code, low, best, high in shown:

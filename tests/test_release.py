@@ -34,8 +34,14 @@ VERSIONS_HINT = "set the same version in datapackage.json, CHANGELOG.md, CITATIO
 DATES_HINT = "give CITATION.cff date-released and .zenodo.json publication_date the changelog's release date"
 # The version and release date of the package as it stands, never written out here: a release changes them.
 # The fixture repositories start from them; NEXT is a later release cut in a fixture.
-INVALID = ("release refused: the package does not validate (1 problem(s), listed above): fix them (make validate), "
+# Two problems: the broken value, and its row changed since the release with no changelog line naming it.
+INVALID = ("release refused: the package does not validate (2 problem(s), listed above): fix them (make validate), "
            "commit, and run make release again")
+TABLES = [r["name"] for r in json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["resources"]]
+
+
+def unchanged(*changed: str) -> str:
+    return ", ".join(f"`{t}`" for t in TABLES if t not in changed)
 
 
 def _current() -> tuple[str, str]:
@@ -220,7 +226,7 @@ Released {NEXT_DATE}. Tag `v{NEXT}`, commit `{head}`.
 | `events` | 0 | 0 | 1 | 1 |
 | `figures` | 1 | 1 | 0 | 0 |
 
-Unchanged: `actors`, `sources`, `event_actors`, `event_sources`, `event_types`, `measures`, `qualifiers`, `actor_types`, `source_types`, `roles`, `date_precisions`, `date_bases`.
+Unchanged: {unchanged("events", "figures")}.
 
 ### `events`
 
@@ -333,7 +339,7 @@ def test_release_refuses_a_package_that_does_not_validate(repo, tmp_path, capsys
     commit(repo)
     code, out, err = release(repo, tmp_path / "dist", capsys)
     assert (code, err) == (1, INVALID + "\n")
-    assert "data/figures.csv, row 3, column value_stated: not a valid integer (value: '7,000')" in out
+    assert "data/figures.csv, row 3, column value_stated: not a valid number (value: '7,000')" in out
     assert not (tmp_path / "dist").exists()
 
 
@@ -428,7 +434,7 @@ def test_diff_between_two_tags_finds_added_changed_and_withdrawn_rows(two_tags, 
 | `event_sources` | 0 | 1 | 0 | 0 |
 | `roles` | 1 | 1 | 0 | 0 |
 
-Unchanged: `events`, `actors`, `sources`, `event_actors`, `event_types`, `measures`, `qualifiers`, `actor_types`, `source_types`, `date_precisions`, `date_bases`.
+Unchanged: {unchanged("figures", "event_sources", "roles")}.
 
 ## `figures`
 
@@ -487,15 +493,15 @@ def test_diff_lists_fields_added_removed_and_retyped(repo):
     git(repo, "tag", f"v{VERSION}")
     edit_bytes("data/roles.csv", lambda b: b.replace(b"code,label,definition", b"code,label,meaning"))(repo)
     edit_json("schemas/roles.schema.json", lambda d: d["fields"][2].update(name="meaning"))(repo)
-    edit_json("schemas/figures.schema.json", lambda d: next(f for f in d["fields"] if f["name"] == "value_high").update(type="number"))(repo)
+    edit_json("schemas/figures.schema.json", lambda d: next(f for f in d["fields"] if f["name"] == "value_high").update(type="integer"))(repo)
     commit(repo)
     d = D.diff_versions(D.open_version(f"v{VERSION}", repo), D.open_version("HEAD", repo))
     assert [tuple(r) for r in D.to_frame(d).itertuples(index=False)] == [
-        ("figures", "field retyped", "", "value_high", "integer", "number"),
+        ("figures", "field retyped", "", "value_high", "number", "integer"),
         ("roles", "field added", "", "meaning", "", ""),
         ("roles", "field removed", "", "definition", "", "")]
     text = D.to_markdown(d)
-    assert "- **Fields retyped: `value_high` from integer to number.**" in text
+    assert "- **Fields retyped: `value_high` from number to integer.**" in text
     assert "- Fields added: `meaning`.\n- **Fields removed: `definition`.**" in text
 
 

@@ -17,7 +17,7 @@ from scripts import validate as V
 from tests.conftest import ROOT
 
 TABLES = sorted(p.stem for p in (ROOT / "data").glob("*.csv"))
-SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+SETTINGS = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
 
 def fresh_copy() -> tuple[tempfile.TemporaryDirectory, Path]:
