@@ -1,7 +1,7 @@
 """`make bench`: time the full check against the standard `frictionless validate` on generated packages.
 
-For each size (figure rows) it builds a package from the real one: the vocabularies as they are, and the
-other tables copied many times over, every id renamed per copy (the key and foreign-key columns come
+For each size (figure rows) it builds a package from the rule fixtures' package (``tests/fixtures/data``,
+the founding article's rows): the vocabularies as they are, and the other tables copied many times over, every id renamed per copy (the key and foreign-key columns come
 from the package model, ``descriptor``), so that each copy is as valid as the real package. Long free text
 (fields whose values in the real data run to 40 characters or more) is replaced by realistic text: 50 to
 400 characters, nearly all distinct, mostly Cyrillic, with commas and quotes; every source gets its own
@@ -36,10 +36,11 @@ import pandas as pd
 from . import descriptor, reading
 
 ROOT = Path(__file__).resolve().parent.parent
+BASE = ROOT / "tests" / "fixtures"  # the rule fixtures' package (its data/): the rows their cell edits name
 DEFAULT_SIZES = [10_000, 100_000, 1_000_000]
 SEED = 20200809
-FIGURE_COPIES = 6  # each copy of the real package holds this many copies of its figures: about 2 rows per figure
-BAD_SHARE = 0.4  # of the copies get one fixture's cell edits: about 1% of all rows
+FIGURE_COPIES = 4  # each copy of the real package holds this many copies of its figures: about 2.6 rows per figure
+BAD_SHARE = 0.01  # of the rows are broken by the fixtures' cell edits
 LONG = 40  # free text this long in the real data is replaced by generated text
 ID = re.compile(r"^(.*?)([0-9]+)$")
 WORDS = ("задержаны протестующих милиция сообщили около тысяч человек Минске акции участники правозащитники Вясна "
@@ -74,7 +75,7 @@ def generate(n: int, seed: int = SEED) -> tuple[dict, dict, set]:
     sub-copy) of each row with its row in the real table; and the (table, column) pairs holding ids."""
     rng = np.random.default_rng(seed)
     package, _ = descriptor.load(ROOT)
-    real = {r.name: reading.read(ROOT, r).text.to_pandas() for r in package.resources}
+    real = {r.name: reading.read(BASE, r).text.to_pandas() for r in package.resources}
     figures_per_copy = len(real["figures"]) * FIGURE_COPIES
     copies = max(1, -(-n // figures_per_copy))
     entity = {r.name for r in package.resources if not r.is_vocabulary}
@@ -131,20 +132,32 @@ def fixtures() -> list:
 
 
 def corrupt(tables: dict, origin: dict, id_columns: set, seed: int = SEED) -> pd.DataFrame:
-    """Apply the fixtures' cell edits to about ``BAD_SHARE`` of the copies (one fixture per copy, in turn),
-    in place; return the problems they must give, at the rows of the copies. Only fixtures that edit
+    """Apply the fixtures' cell edits to about ``BAD_SHARE`` of the rows, in place; return the problems they
+    must give, at the rows of the copies. Only fixtures that edit
     and expect rows of the copied tables apply (a vocabulary is shared by every copy)."""
     rng = np.random.default_rng(seed)
     paths = {f"data/{name}.csv": name for name in origin}
     cases = [c for c in fixtures() if all(e.table in origin for e in c[1]) and all(f in paths and r for f, r, _, _ in c[2])]
-    real = {name: reading.read(ROOT, descriptor.load(ROOT)[0].resource(name)).text.to_pandas() for name in origin}
+    real = {name: reading.read(BASE, descriptor.load(ROOT)[0].resource(name)).text.to_pandas() for name in origin}
     copies = int(origin["figures"]["copy"].max()) + 1
-    chosen = np.flatnonzero(rng.random(copies) < BAD_SHARE)
-    if len(chosen) < len(cases):  # a small package: every copy, so that each fixture is applied at least once where it can be
-        chosen = np.arange(copies)
-    expected = []
-    for i, k in enumerate(chosen):
+    # About BAD_SHARE of the rows are broken: fixtures are placed in turn, each in the next copy (from a
+    # shuffled order) where no fixture placed before it edits or expects the same rows, so that a small
+    # package packs several fixtures into one copy and a large one spreads them out.
+    rows_total = sum(len(t) for t in tables.values())
+    order = rng.permutation(copies)
+    taken: dict = {}
+    placed = []
+    for i in range(max(len(cases), int(rows_total * BAD_SHARE / 2))):
         _, edits, want = cases[i % len(cases)]
+        rows = {(e.table, e.key) for e in edits} | {(f, r) for f, r, _, _ in want}
+        for step in range(copies):
+            k = int(order[(i + step) % copies])
+            if not rows & taken.get(k, set()):
+                taken.setdefault(k, set()).update(rows)
+                placed.append((k, edits, want))
+                break
+    expected = []
+    for k, edits, want in placed:
         for e in edits:
             o, key = origin[e.table], real[e.table].columns[0]
             row = int(np.flatnonzero(real[e.table][key] == e.key)[0]) + 2

@@ -213,7 +213,9 @@ def _period_end(date, precision):
 
 
 def _reference_not_after_claim(df, ctx):
-    return _le(df["reference_end_date"], _period_end(df["claim_date"], df["claim_date_precision"]))
+    """A claim counts what has happened by the end of its date's period, unless its quantity is a plan."""
+    planned = (_lookup(ctx, "quantities", "quantity_id", "count_type", df["quantity_id"]) == "planned").fillna(False).astype(bool)
+    return planned | _le(df["reference_end_date"], _period_end(df["claim_date"], df["claim_date_precision"]))
 
 
 def _precise_form(date, precision):
@@ -331,7 +333,8 @@ RULES = [
     Rule("reference-order", "figures", "reference_end_date", "reference_end_date is before reference_start_date",
          "swap or correct the dates of the reference period", _not_after("reference_start_date", "reference_end_date")),
     Rule("reference-after-claim", "figures", "reference_end_date", "the number refers to a date after the claim was made",
-         "a claim cannot count what has not happened yet: check reference_end_date and claim_date", _reference_not_after_claim),
+         "a claim cannot count what has not happened yet (unless its quantity's count type is planned): check reference_end_date and claim_date",
+         _reference_not_after_claim),
     Rule("claimant-publisher", "figures", "claimant_actor_id", "claimant_basis is publisher but the claimant is not the source's publisher",
          "when the source states the number in its own voice, the claimant is its publisher (of original_source_id when there is one); "
          "otherwise use named, inferred or unnamed", _claimant_is_publisher),

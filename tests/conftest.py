@@ -13,12 +13,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+FIXTURE_DATA = ROOT / "tests" / "fixtures" / "data"  # the founding article's rows: small, and frozen so fixtures keep their rows
+
+
 @pytest.fixture
 def pkg(tmp_path) -> Path:
-    """A copy of the package (descriptor, schemas, data) that a test may break."""
+    """A package that a test may break: the descriptor and schemas as they are, the fixture data."""
     shutil.copy(ROOT / "datapackage.json", tmp_path / "datapackage.json")
     shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
-    shutil.copytree(ROOT / "data", tmp_path / "data")
+    shutil.copytree(FIXTURE_DATA, tmp_path / "data")
     return tmp_path
 
 

@@ -40,6 +40,10 @@ INVALID = ("release refused: the package does not validate (2 problem(s), listed
 TABLES = [r["name"] for r in json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["resources"]]
 
 
+# the next unused figure id of the package as it stands (ids are never reused)
+NEW_FIG = f"fig-{max(int(r[0].split('-')[1]) for r in read_rows(ROOT, 'figures')[1:]) + 1:04d}"
+
+
 def unchanged(*changed: str) -> str:
     return ", ".join(f"`{t}`" for t in TABLES if t not in changed)
 
@@ -117,7 +121,7 @@ def bump_to_next(root: Path):
     """The metadata of release NEXT of NEXT_DATE, in all four places, written by hand as before release-prepare."""
     edit_text("datapackage.json", f'"version": "{VERSION}"', f'"version": "{NEXT}"')(root)
     edit_text("CHANGELOG.md", "## [Unreleased]\n\n", f"## [Unreleased]\n\n## [{NEXT}] - {NEXT_DATE}\n\n### Changed\n"
-                                                     "- fig-0008 withdrawn and recorded again as fig-0009.\n\n")(root)
+                                                     f"- fig-0008 withdrawn and recorded again as {NEW_FIG}.\n\n")(root)
     edit_text("CITATION.cff", f"version: {VERSION}", f"version: {NEXT}")(root)
     edit_text("CITATION.cff", f'"{DATE}"', f'"{NEXT_DATE}"')(root)
     edit_text(".zenodo.json", f'"version": "{VERSION}"', f'"version": "{NEXT}"')(root)
@@ -125,10 +129,10 @@ def bump_to_next(root: Path):
 
 
 def renumber_figure(root: Path):
-    """A valid change of the data: fig-0008 withdrawn and recorded again as fig-0009, evt-0001 reworded."""
+    """A valid change of the data: fig-0008 withdrawn and recorded again as the next unused id, evt-0001 reworded."""
     rows = read_rows(root, "figures")
     last = next(r for r in rows if r[0] == "fig-0008")
-    write_rows(root, "figures", [r for r in rows if r[0] != "fig-0008"] + [["fig-0009"] + last[1:]])
+    write_rows(root, "figures", [r for r in rows if r[0] != "fig-0008"] + [[NEW_FIG] + last[1:]])
     set_cell("events", "evt-0001", "summary", "Belarus held a presidential election; its official results set off protests.")(root)
 
 
@@ -217,7 +221,7 @@ Released {NEXT_DATE}. Tag `v{NEXT}`, commit `{head}`.
 ## Changes
 
 ### Changed
-- fig-0008 withdrawn and recorded again as fig-0009.
+- fig-0008 withdrawn and recorded again as {NEW_FIG}.
 
 ## Record-level changes from v{VERSION} (version {VERSION}) to v{NEXT} (version {NEXT})
 
@@ -242,7 +246,7 @@ Rows added (1):
 
 | figure_id |
 | --- |
-| fig-0009 |
+| {NEW_FIG} |
 
 Rows withdrawn (1):
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from scripts import report as P
 from scripts import validate as V
-from tests.conftest import ROOT
+from tests.conftest import FIXTURE_DATA, ROOT
 
 TABLES = sorted(p.stem for p in (ROOT / "data").glob("*.csv"))
 SETTINGS = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
@@ -25,7 +25,7 @@ def fresh_copy() -> tuple[tempfile.TemporaryDirectory, Path]:
     root = Path(tmp.name)
     shutil.copy(ROOT / "datapackage.json", root)
     shutil.copytree(ROOT / "schemas", root / "schemas")
-    shutil.copytree(ROOT / "data", root / "data")
+    shutil.copytree(FIXTURE_DATA, root / "data")
     return tmp, root
 
 

@@ -33,6 +33,12 @@ def test_the_package_is_valid():
     assert problems.empty, problems.to_string()
 
 
+def test_the_fixture_package_is_valid(pkg):
+    # The broken fixtures below start from it: it must be valid under the schemas as they are.
+    problems = problems_of(pkg)
+    assert problems.empty, problems.to_string()
+
+
 CASES = [
     # --- the descriptor -------------------------------------------------------------------------
     pytest.param([edit_bytes(DP, lambda b: b.replace(b'"name": "belarus', b'"name" "belarus', 1))],
@@ -187,7 +193,7 @@ CASES = [
                  {("data/roles.csv", 5, "label", "unique"), ("data/roles.csv", 9, "label", "unique")}, r"more than once",
                  id="unique-constraint"),
     # --- foreign keys -------------------------------------------------------------------------------
-    pytest.param([set_cell("figures", "fig-0001", "event_id", "evt-0099")],
+    pytest.param([set_cell("figures", "fig-0001", "event_id", "evt-9999")],
                  {(F, 2, "event_id", "foreign-key")}, r"no row in data/events.csv has event_id", id="unknown-event"),
     pytest.param([delete_row("actors", "act-0010"), delete_row("event_actors", "evt-0008", "act-0002")],
                  # act-0002 was used only by the deleted link, so it is now unused too (a vocabulary code may be unused).
@@ -195,7 +201,7 @@ CASES = [
                  r"no row in data/actors.csv", id="reference-to-deleted-row"),
     pytest.param([set_cell("figures", "fig-0001", "qualifier", "roughly")],
                  {(F, 2, "qualifier", "foreign-key")}, r"data/qualifiers.csv", id="unknown-vocabulary-value"),
-    pytest.param([set_cell("actors", "act-0002", "parent_actor_id", "act-0077")],
+    pytest.param([set_cell("actors", "act-0002", "parent_actor_id", "act-9999")],
                  {(A, 3, "parent_actor_id", "foreign-key"), (A, 4, "actor_id", "unused")}, r"data/actors.csv", id="unknown-self-reference"),
     # --- cross-field and cross-table rules ------------------------------------------------------------
     pytest.param([set_row("figures", "fig-0004", value_low="3", value_high="1")],
@@ -249,9 +255,9 @@ CASES = [
                  {(E, 8, "event_id", "unsourced")}, r"no source that the curators read", id="event-without-source"),
     pytest.param([delete_row("event_sources", "evt-0004", "src-0001")],  # src-0004 remains, but it was not read
                  {(E, 5, "event_id", "unsourced")}, r"no source that the curators read", id="event-only-from-unread-source"),
-    pytest.param([append_row("actors", ["act-0013", "group", "Bystanders", "", "", "", "", "", "BY", "", "src-0001", ""])],
+    pytest.param([append_row("actors", ["act-9998", "group", "Bystanders", "", "", "", "", "", "BY", "", "src-0001", ""])],
                  {(A, 14, "actor_id", "unused")}, r"no row of the package references", id="unused-actor"),
-    pytest.param([append_row("sources", ["src-0005", "A title", "act-0009", "", "https://example.org/a", "2020-08-19", "day",
+    pytest.param([append_row("sources", ["src-9998", "A title", "act-0009", "", "https://example.org/a", "2020-08-19", "day",
                                          "2026-11-25", "en", "news_report", "true", "", "", ""])],
                  {(S, 6, "source_id", "unused")}, r"no row of the package references", id="unused-source"),
     # --- claim model 2 ----------------------------------------------------------------------------------
@@ -370,7 +376,7 @@ CONTRIBUTOR_CASES = [
     pytest.param([set_cell("events", "evt-0002", "summary", "Protests\ngrew"), set_cell("events", "evt-0005", "date_note", "Minsk\tcentre")],
                  {(E, 3, "summary", "forbidden-character"), (E, 6, "date_note", "forbidden-character")}, r"U\+000A", id="newline-in-quoted-cell"),
     # An unknown source: the foreign key only, not the claimant rule that reads the source's publisher.
-    pytest.param([set_cell("figures", "fig-0002", "source_id", "src-0099")],
+    pytest.param([set_cell("figures", "fig-0002", "source_id", "src-9999")],
                  {(F, 3, "source_id", "foreign-key")}, r"no row in data/sources.csv", id="unknown-source-not-claimant"),
     # A schema pattern must be RE2: look-behind is not, and is reported as a schema problem.
     pytest.param([edit_json("schemas/roles.schema.json", lambda d: d["fields"][0]["constraints"].update(pattern="^(?<=x)[a-z_]+$"))],
