@@ -9,27 +9,26 @@ from tests.conftest import ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_python_loading_snippet_runs(capsys):
-    snippet = re.search(r"```python\n(.*?)```", README.split("## Loading the data", 1)[1], re.S).group(1)
+def run_snippet(heading: str) -> None:
+    """Run the first Python snippet after ``heading`` in the README, from the repository's root."""
+    snippet = re.search(r"```python\n(.*?)```", README.split(heading, 1)[1], re.S).group(1)
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:
         exec(compile(snippet, "README.md", "exec"), {})
     finally:
         os.chdir(cwd)
+
+
+def test_python_loading_snippet_runs(capsys):
+    run_snippet("## Loading the data")
     out = capsys.readouterr().out
     assert "Up to 7,000" in out and "More than" in out
 
 
 def test_who_said_how_many_snippet_runs(capsys):
     # The researcher's question of the README: one row per distinct claim about people detained since 9 August.
-    snippet = README.split("### Who said how many, and when", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        exec(compile(snippet, "README.md", "exec"), {})
-    finally:
-        os.chdir(cwd)
+    run_snippet("### Who said how many, and when")
     out = capsys.readouterr().out
     assert "claimant_wording" in out and "Up to 7,000" in out
 
