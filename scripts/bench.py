@@ -156,20 +156,24 @@ def corrupt(tables: dict, origin: dict, id_columns: set, seed: int = SEED) -> pd
                 taken.setdefault(k, set()).update(rows)
                 placed.append((k, edits, want))
                 break
+    def position(table, k, row):
+        """Where row ``row`` of the fixture table lies in copy ``k`` (its first sub-copy): the copies are sorted
+        copy by copy, each in the order of the fixture table (see ``rename``)."""
+        n, subs = len(real[table]), FIGURE_COPIES if table == "figures" else 1
+        return np.array([k * subs * n + row - 2])
+
     expected = []
     for k, edits, want in placed:
         for e in edits:
-            o, key = origin[e.table], real[e.table].columns[0]
+            key = real[e.table].columns[0]
             row = int(np.flatnonzero(real[e.table][key] == e.key)[0]) + 2
-            at = np.flatnonzero((o["copy"] == k).to_numpy() & (o["sub"] == 0).to_numpy() & (o["row"] == row).to_numpy())
+            at = position(e.table, k, row)
             value = [e.value] * len(at)
             if (e.table, e.column) in id_columns:  # an id of the real package means the same row of this copy
                 value = list(rename(pd.Series(value, dtype="str"), np.full(len(at), k), 0))
             tables[e.table].iloc[at, tables[e.table].columns.get_loc(e.column)] = value
         for file, row, column, rule in want:
-            o = origin[paths[file]]
-            at = np.flatnonzero((o["copy"] == k).to_numpy() & (o["sub"] == 0).to_numpy() & (o["row"] == row).to_numpy())
-            expected += [(file, int(a) + 2, column, rule, k) for a in at]
+            expected += [(file, int(a) + 2, column, rule, k) for a in position(paths[file], k, row)]
     return pd.DataFrame(expected, columns=["file", "row", "column", "rule", "copy"]).astype({"row": "Int64"})
 
 
