@@ -77,7 +77,7 @@ def build(root: Path = ROOT) -> str:
     derived = {"foreign-key": "a value has no row with that key in the table its foreign key references",
                "unused": "a vocabulary entry, actor or source that no row references",
                "future-date": "a date after the day of validation",
-               "outside-coverage": f"an event date or figure reference date outside {start} to {end} (`temporal`), or a claim date before its start"}
+               "outside-coverage": f"an event date outside {start} to {end} (`temporal`); the periods that figures count may lie outside it"}
     lines += _rules("Across fields and tables", derived | {r.rule: r.message for r in every if r.rule not in derived and r.kind == "frame"})
     return "\n".join(lines) + "\n"
 

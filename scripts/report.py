@@ -11,19 +11,6 @@ import sys
 import pandas as pd
 
 COLUMNS = ["file", "row", "column", "rule", "value", "message", "hint"]
-# The stage of each kind of rule: a problem of an earlier stage can cause those of later ones, so it is
-# shown first. Rules not named here are cross-field and cross-table rules (the last stage).
-STAGES = [
-    {"descriptor", "schema", "r-compatibility", "path-outside-package", "missing-file", "unlisted-file"},
-    {"bytes", "hash", "encoding", "byte-order-mark", "line-endings", "final-newline", "unreadable"},
-    {"header", "ragged-row", "blank-row"},
-    {"whitespace", "whitespace-only", "forbidden-character", "sort-order", "not-canonical"},
-    {"type"},
-    {"required", "enum", "pattern", "minimum", "maximum", "minLength", "maxLength", "unique", "primary-key"},
-    {"foreign-key"},
-]
-
-
 def make(file: str, rule: str, message, hint, *, row=None, column=None, value=None) -> pd.DataFrame:
     """Problems of one rule. ``row``, ``value``, ``message`` and ``hint`` may be scalars or aligned arrays."""
     n = len(row) if row is not None and not pd.api.types.is_scalar(row) else 1
@@ -44,18 +31,17 @@ def _as_list(x, n):
     return [None if v is pd.NA else v for v in x]
 
 
-def stage(rule: str) -> int:
-    return next((i for i, rules in enumerate(STAGES) if rule in rules), len(STAGES))
-
-
-def concat(frames) -> pd.DataFrame:
-    """One frame of all problems, root causes first: by file, stage, rule and row."""
+def concat(frames, stages=()) -> pd.DataFrame:
+    """One frame of all problems, root causes first: by file, stage, rule and row. ``stages`` lists the rule
+    names of each stage in order (a problem of an earlier stage can cause those of later ones); a rule in
+    none of them is of the last stage."""
     frames = [f for f in frames if f is not None and len(f)]
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS}).astype({"row": "Int64"})
     out = pd.concat(frames, ignore_index=True)[COLUMNS]
-    key = out["rule"].map(stage)
-    order = pd.DataFrame({"file": out["file"], "stage": key, "rule": out["rule"], "row": out["row"]})
+    stage = out["rule"].map({rule: next((i for i, rules in enumerate(stages) if rule in rules), len(stages))
+                             for rule in out["rule"].unique()})
+    order = pd.DataFrame({"file": out["file"], "stage": stage, "rule": out["rule"], "row": out["row"]})
     return out.loc[order.sort_values(["file", "stage", "rule", "row"], kind="stable", na_position="first").index].reset_index(drop=True)
 
 

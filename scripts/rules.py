@@ -305,10 +305,10 @@ def _required_if(column, condition):
     return lambda df, ctx: ~condition(df).fillna(False).astype(bool) | df[column].notna()
 
 
-def _in_coverage(column, upper=True):
+def _in_coverage(column):
     def check(df, ctx):
         start, end = (pd.Series(pd.Timestamp(d), index=df.index) for d in ctx.package.coverage)
-        return _le(start, df[column]) & (_le(df[column], end) if upper else True)
+        return _le(start, df[column]) & _le(df[column], end)
     return check
 
 

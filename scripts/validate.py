@@ -24,6 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FORM_ONLY = {"byte-order-mark", "line-endings", "final-newline", "blank-row", "whitespace", "sort-order", "not-canonical"}
 
 
+# The stages of the check, each the rules of one module: a problem of an earlier stage is shown first.
+STAGES = [set(descriptor.RULES), set(reading.RULES), set(form.RULES), {"type"}, set(schema.CONSTRAINTS), {"foreign-key"}]
+
+
 def known_rules(package: descriptor.Package) -> set:
     """Every rule the validator can report for ``package``: each must have a broken fixture in the tests."""
     return (set(descriptor.RULES) | set(reading.RULES) | set(form.RULES) | {"type"} | set(schema.CONSTRAINTS)
@@ -57,7 +61,7 @@ def validate(root: Path, today: dt.date | None = None) -> pd.DataFrame:
         for name, table in tables.items():
             found += schema.validate(table, [r for r in every if r.table == name], ctx)
         found += changelog.problems(Path(root))  # a changed or withdrawn row of a release needs a changelog line
-    return R.concat(found)
+    return R.concat(found, STAGES)
 
 
 def main(argv=None) -> int:
