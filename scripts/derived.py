@@ -1,6 +1,7 @@
 """Derived files: generated from the package, never edited by hand.
 
 - ``docs/codebook.md``, from the descriptor, schemas, vocabularies and rules (scripts/codebook.py);
+- ``docs/data_dictionary.csv``, one row per table and field, from the schemas (scripts/dictionary.py);
 - the README's generated blocks, between HTML comment markers:
   ``<!-- counts:start -->...<!-- counts:end -->`` (how many events, figures, actors and sources the data
   CSVs hold) and ``<!-- citation:start -->...<!-- citation:end -->`` (the citation of the current release,
@@ -25,6 +26,7 @@ from .descriptor import DESCRIPTOR
 
 ROOT = Path(__file__).resolve().parent.parent
 CODEBOOK = "docs/codebook.md"
+DICTIONARY = "docs/data_dictionary.csv"
 README = "README.md"
 COUNTED = ["events", "figures", "actors", "sources"]  # the tables whose rows the README counts
 
@@ -72,16 +74,18 @@ def readme_text(root: Path, text: str) -> str:
 
 def expected(root: Path) -> dict[str, str]:
     """Each derived file's path and the text it should have now."""
-    from . import codebook
+    from . import codebook, descriptor, dictionary
     try:
         readme = (root / README).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise Stale(f"{README} cannot be read ({e}): restore it (git checkout -- {README})") from None
     try:
         book = codebook.build(root)
+        fields = dictionary.text(descriptor.load(root)[0])
     except Exception as e:  # a broken package: make validate says what is wrong
-        raise Stale(f"{CODEBOOK} cannot be generated ({type(e).__name__}: {e}): fix what make validate reports") from None
-    return {CODEBOOK: book, README: readme_text(root, readme)}
+        raise Stale(f"{CODEBOOK} and {DICTIONARY} cannot be generated ({type(e).__name__}: {e}): fix what make validate "
+                    "reports") from None
+    return {CODEBOOK: book, DICTIONARY: fields, README: readme_text(root, readme)}
 
 
 def stale(root: Path) -> list[str]:
@@ -132,7 +136,7 @@ def main(argv=None) -> int:
     for path in written:
         print(f"wrote {path}")
     if not written:
-        print(f"{CODEBOOK} and the generated blocks of {README} are up to date")
+        print(f"{CODEBOOK}, {DICTIONARY} and the generated blocks of {README} are up to date")
     return 0
 
 

@@ -20,7 +20,10 @@ import pyarrow.compute as pc
 from . import report as R
 
 DESCRIPTOR = "datapackage.json"
-TYPES = {"string", "integer", "number", "boolean", "date"}
+# The Table Schema types the package uses, and what each becomes in Arrow (so in Parquet, pandas and DuckDB) and
+# in Python (so in SQLite, by sqlite-utils' own mapping: str TEXT, int INTEGER, float FLOAT, bool INTEGER, date TEXT).
+TYPES = {"string": (pa.string(), str), "integer": (pa.int64(), int), "number": (pa.float64(), float),
+         "boolean": (pa.bool_(), bool), "date": (pa.date32(), dt.date)}
 # Data Package v1 `hash`: "<algorithm>:<hex digest>", or a bare hex digest meaning MD5. A release writes sha256.
 HASH = re.compile(r"(?:(md5|sha1|sha256|sha512):)?([0-9a-fA-F]+)")
 HASH_LENGTH = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
@@ -50,6 +53,14 @@ class Field:
     @property
     def required(self) -> bool:
         return bool(self.constraints.get("required", False))
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        return TYPES[self.type][0]
+
+    @property
+    def python_type(self) -> type:
+        return TYPES[self.type][1]
 
     @property
     def free_text(self) -> bool:
@@ -82,6 +93,15 @@ class Resource:
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
+
+    def to_pyarrow(self) -> pa.Schema:
+        """The table's Arrow schema: the schema's types, each field's description as its metadata."""
+        return pa.schema([pa.field(f.name, f.arrow_type, nullable=not f.required,
+                                   metadata={"description": f.description}) for f in self.fields])
+
+    def references(self) -> dict:
+        """Each single-field foreign key: field -> (referenced table, referenced field)."""
+        return {fk.fields[0]: (fk.resource, fk.reference_fields[0]) for fk in self.foreign_keys if len(fk.fields) == 1}
 
     @property
     def is_vocabulary(self) -> bool:
