@@ -10,8 +10,9 @@ does not validate.
 
 Otherwise it writes into dist/:
 
-- ``<name>-vX.Y.Z.zip``: datapackage.json, data/, schemas/, docs/codebook.md, README.md, LICENSE,
-  CHANGELOG.md and CITATION.cff. Only the datapackage.json inside the zip records each resource's
+- ``<name>-vX.Y.Z.zip``: datapackage.json, data/, schemas/, docs/codebook.md, docs/data_dictionary.csv,
+  README.md, LICENSE, CHANGELOG.md and CITATION.cff, and the exports of scripts/exports.py:
+  ``<name>.sqlite`` and ``parquet/<table>.parquet`` (built from the same files, reproducible too). Only the datapackage.json inside the zip records each resource's
   ``bytes`` and ``hash`` ("sha256:<hex>"); the committed descriptor is never rewritten. The zip is
   reproducible: files in sorted order, each dated with the commit's time, mode 0644, stored without
   compression (compressed bytes depend on the zlib library), so rebuilding the same commit on any
@@ -40,15 +41,15 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from . import derived, diff, versions
+from . import derived, diff, exports, versions
 from . import report as P
-from .descriptor import DESCRIPTOR
+from .descriptor import DESCRIPTOR, load
 from .validate import validate
 from .versions import version_key
 
 ROOT = Path(__file__).resolve().parent.parent
 # Files shipped beside datapackage.json and every committed file under data/ and schemas/.
-DOCUMENTS = ["README.md", "LICENSE", "CHANGELOG.md", "CITATION.cff", "docs/codebook.md"]
+DOCUMENTS = ["README.md", "LICENSE", "CHANGELOG.md", "CITATION.cff", "docs/codebook.md", "docs/data_dictionary.csv"]
 FOLDERS = ["data", "schemas"]
 CHANGELOG, CFF, ZENODO = "CHANGELOG.md", "CITATION.cff", ".zenodo.json"
 RELEASED = re.compile(r"^## \[([^\]]*)\] - ([0-9]{4}-[0-9]{2}-[0-9]{2})$")
@@ -315,6 +316,7 @@ def build(root: Path, dist: Path, out=None) -> Release:
     paths = release_files(root, descriptor)
     files = {p: (root / p).read_bytes() for p in paths}
     files[DESCRIPTOR] = released_descriptor(descriptor, files)
+    files.update(exports.release_files(root, load(root)[0]))  # the package validated above
     when = dt.datetime.fromtimestamp(int(git(root, "log", "-1", "--format=%ct", head).strip()), dt.timezone.utc)
     stem = f"{meta['name']}-v{meta['version']}"
     zip_path, notes_path = dist / f"{stem}.zip", dist / f"{stem}-notes.md"

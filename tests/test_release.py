@@ -29,7 +29,8 @@ from tests.conftest import (ROOT, append_row, delete_row, edit_bytes, edit_json,
 
 NAME = "belarus-crackdown-2020"
 COMMIT_TIME = "2026-11-25T12:00:00+00:00"  # when the fixture's commits are made (not a release date)
-SHIPPED = ["datapackage.json", "README.md", "LICENSE", "CHANGELOG.md", "CITATION.cff", "docs/codebook.md"]
+SHIPPED = ["datapackage.json", "README.md", "LICENSE", "CHANGELOG.md", "CITATION.cff", "docs/codebook.md",
+           "docs/data_dictionary.csv"]
 VERSIONS_HINT = "set the same version in datapackage.json, CHANGELOG.md, CITATION.cff and .zenodo.json"
 DATES_HINT = "give CITATION.cff date-released and .zenodo.json publication_date the changelog's release date"
 # The version and release date of the package as it stands, never written out here: a release changes them.
@@ -162,13 +163,19 @@ def test_a_release_is_the_package_with_checksums_and_rebuilds_byte_identical(rep
     with zipfile.ZipFile(zip_path) as zf:
         infos = zf.infolist()
         names = [i.filename for i in infos]
-        expected = sorted(SHIPPED + [p.relative_to(repo).as_posix() for d in ("data", "schemas") for p in (repo / d).iterdir()])
+        tables = [p.stem for p in (repo / "data").iterdir()]
+        exported = [f"{NAME}.sqlite"] + [f"parquet/{t}.parquet" for t in tables]  # scripts/exports.py, built in the release
+        expected = sorted(SHIPPED + exported + [p.relative_to(repo).as_posix() for d in ("data", "schemas") for p in (repo / d).iterdir()])
         assert names == expected
         assert {(i.date_time, i.external_attr >> 16, i.compress_type, i.create_system) for i in infos} == {
             ((2026, 11, 25, 12, 0, 0), 0o100644, zipfile.ZIP_STORED, 3)}
         for name in names:
-            if name != "datapackage.json":
+            if name != "datapackage.json" and name not in exported:
                 assert zf.read(name) == (repo / name).read_bytes(), name
+        # The exports are those of the committed files: building them again gives the same bytes.
+        from scripts import exports
+        rebuilt = exports.release_files(repo, exports.load_valid(repo))
+        assert {name: zf.read(name) for name in exported} == rebuilt
         shipped = json.loads(zf.read("datapackage.json"))
     # The descriptor inside the zip is the committed one plus each resource's bytes and sha256 hash.
     original = json.loads(committed)
