@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -27,15 +28,19 @@ def no_r(reason: str):
     pytest.skip(f"{reason}; the R tests need {NO_R}")
 
 
-def read_package(root: Path) -> subprocess.CompletedProcess:
-    rscript = shutil.which("Rscript")
-    if rscript is None:
+def rscript(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    path = shutil.which("Rscript")
+    if path is None:
         no_r("Rscript is not on PATH")
-    done = subprocess.run([rscript, str(SCRIPT), str(root)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([path, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
     missing = [line for line in done.stderr.splitlines() if "there is no package called" in line]
     if missing:
         no_r(f"R says: {missing[0].strip()}")
     return done
+
+
+def read_package(root: Path) -> subprocess.CompletedProcess:
+    return rscript(str(SCRIPT), str(root))
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +87,12 @@ def test_r_reports_a_cell_of_the_wrong_type(tmp_path):
     assert done.returncode != 0
     assert 'table figures, row 4, column claim_date:' in done.stderr and '"not-a-date"' in done.stderr, done.stderr
     assert done.stdout == ""
+
+
+def test_the_readme_readr_snippet_types_the_columns():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").split("## Loading the data", 1)[1]
+    snippet = next(s for s in re.findall(r"```r\n(.*?)```", readme, re.S) if "library(readr)" in s)
+    done = rscript("-e", snippet + 'cat(nrow(figures), class(figures$value_best), class(figures$source_error), class(figures$claim_date))')
+    assert done.returncode == 0, done.stderr
+    rows = len(pd.read_csv(ROOT / "data" / "figures.csv", dtype=str, keep_default_na=False))
+    assert done.stdout.split() == [str(rows), "numeric", "logical", "Date"]
