@@ -8,7 +8,8 @@ the SQLite export. Columns:
 - ``position``: the field's place in the table (1 = first column; the CSV's column order);
 - ``field``, ``type``, ``format``: as in the Table Schema (types: string, integer, number, boolean, date);
 - ``required``, ``primary_key``: true or false; ``references``: ``table.field`` a foreign key points to;
-- ``pattern``, ``min_length``, ``max_length``, ``minimum``, ``enum``: the schema's constraints (empty when none);
+- ``unique``, ``pattern``, ``min_length``, ``max_length``, ``minimum``, ``maximum``, ``enum``: the schema's
+  constraints (empty when the schema sets none; ``enum`` as a JSON list);
 - ``description``, ``example``: the field's description and example value.
 """
 from __future__ import annotations
@@ -20,9 +21,10 @@ import json
 from .descriptor import Package
 
 COLUMNS = ["table", "table_description", "position", "field", "type", "format", "required", "primary_key",
-           "references", "pattern", "min_length", "max_length", "minimum", "enum", "description", "example"]
-CONSTRAINTS = {"pattern": "pattern", "min_length": "minLength", "max_length": "maxLength", "minimum": "minimum",
-               "enum": "enum"}
+           "references", "unique", "pattern", "min_length", "max_length", "minimum", "maximum", "enum", "description",
+           "example"]
+CONSTRAINTS = {"unique": "unique", "pattern": "pattern", "min_length": "minLength", "max_length": "maxLength",
+               "minimum": "minimum", "maximum": "maximum", "enum": "enum"}  # column -> Table Schema constraint
 
 
 def _text(value) -> str:
