@@ -190,3 +190,25 @@ def test_the_data_dictionary_lists_every_field_once():
     by_key = {(r.table, r.field): r for r in rows}
     assert by_key[("figures", "quantity_id")].references == "quantities.quantity_id"
     assert json.loads(json.dumps(by_key[("figures", "figure_id")].pattern)) == RESOURCES["figures"].field("figure_id").constraints["pattern"]
+
+
+def test_a_changed_schema_makes_the_data_dictionary_stale(tmp_path):
+    from scripts import derived
+    for d in ("data", "schemas", "docs"):
+        shutil.copytree(ROOT / d, tmp_path / d)
+    for f in ("datapackage.json", "README.md", "CHANGELOG.md", "CITATION.cff", ".zenodo.json"):
+        shutil.copy(ROOT / f, tmp_path / f)
+    schema = tmp_path / RESOURCES["figures"].schema_path
+    schema.write_text(schema.read_text(encoding="utf-8").replace("Stable identifier of the claim", "Identifier of the claim"),
+                      encoding="utf-8")
+    stale = derived.stale(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stale] == ["docs/codebook.md", "docs/data_dictionary.csv"]
+    assert "run `make codebook`" in stale[1]
+
+
+def test_a_constraint_without_a_column_is_not_left_out():
+    import dataclasses
+    odd = dataclasses.replace(RESOURCES["events"].fields[0], constraints={"required": True, "multipleOf": 2})
+    package = dataclasses.replace(PACKAGE, resources=[dataclasses.replace(RESOURCES["events"], fields=[odd])])
+    with pytest.raises(ValueError, match=r"no column for the constraints \['multipleOf'\]: add them to scripts/dictionary.py"):
+        dictionary.rows(package)
