@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null)
 STAMP := $(VENV)/.installed-py$(PYTHON_VERSION)-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: help validate test format codebook release-prepare release diff bench clean
+.PHONY: help validate test format codebook charts release-prepare release diff bench clean
 
 help:
 	@echo "Needs Python 3.11 or newer (set PYTHON=python3.11 to choose), make and git. Targets:"
@@ -18,6 +18,8 @@ help:
 	@echo "make test       run the test suite"
 	@echo "make format     rewrite data/*.csv in canonical form (sort order, LF, UTF-8, trimmed, minimal quoting)"
 	@echo "make codebook   regenerate the derived files: docs/codebook.md and the README's generated counts and citation"
+	@echo "make charts     redraw the charts in docs/figures/ (timeline of the first month, competing claims about each headline"
+	@echo "                quantity) as PNG and SVG, each with the data behind it as CSV"
 	@echo "make release-prepare VERSION=X.Y.Z [DATE=YYYY-MM-DD]   date the [Unreleased] changelog entries as X.Y.Z, write the"
 	@echo "                version and date into datapackage.json, CITATION.cff and .zenodo.json, regenerate the derived files"
 	@echo "make release    build dist/<name>-vX.Y.Z.zip and its release notes, or refuse and say why"
@@ -46,6 +48,9 @@ format: $(STAMP)
 
 codebook: $(STAMP)
 	$(PY) -m scripts.derived
+
+charts: $(STAMP)
+	$(PY) -m scripts.charts
 
 release-prepare: $(STAMP)
 	@if [ -z "$(VERSION)" ]; then echo "usage: make release-prepare VERSION=X.Y.Z [DATE=YYYY-MM-DD]" >&2; exit 2; fi
