@@ -357,8 +357,7 @@ def quantity(tables: dict, figures: pd.DataFrame, qid: str) -> Chart:
             notes.append(f"Not drawn: {', '.join(f'{f} ({how[11:]})' for f, how in zip(copies['figure_id'], copies['drawn_as']))}"
                          " (a figure that repeats another is the same claim republished).")
         notes.append(f"{len(shown)} of {len(rows)} figures drawn. Data: docs/figures/{qid}.csv.")
-        fig.canvas.draw()
-        box = legend.get_window_extent().transformed(ax.transAxes.inverted())
+        box = legend.get_window_extent(fig.canvas.get_renderer()).transformed(ax.transAxes.inverted())
         ax.annotate(textwrap.fill(" ".join(notes), 140), xy=(0, box.y0), xycoords="axes fraction", xytext=(0, -6),
                     textcoords="offset points", va="top", fontsize=8, color="#444444")
         return fig
