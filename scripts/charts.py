@@ -155,9 +155,10 @@ def timeline(tables: dict, start: str) -> Chart:
     begin = dates(events["start_date"], "data/events.csv start_date")
     end = dates(events["end_date"], "data/events.csv end_date").fillna(begin)
     inside = (begin >= first) & (begin <= last)
-    events["shown_as"] = np.where(~inside, np.where(begin < first, f"not shown: starts before {first:%Y-%m-%d}",
-                                                    f"not shown: starts after {last:%Y-%m-%d}"),
-                                  np.where(events["date_precision"] == "day", "bar on its start day", "span"))
+    events["shown_as"] = np.select(
+        [begin.isna(), begin < first, begin > last, events["date_precision"] == "day"],
+        ["not shown: no start date", f"not shown: starts before {first:%Y-%m-%d}",
+         f"not shown: starts after {last:%Y-%m-%d}", "bar on its start day"], "span")
     events = events.assign(_b=begin, _e=end).sort_values(["_b", "_e", "event_id"], kind="stable")
     data = events[TABLES["events"] + ["shown_as"]].reset_index(drop=True)
     labels = dict(zip(tables["event_types"]["code"], tables["event_types"]["label"]))
@@ -211,8 +212,8 @@ def timeline(tables: dict, start: str) -> Chart:
             notes.append(f"{len(cut)} span{'s' if len(cut) != 1 else ''} running past {day(last)} "
                          f"({', '.join(cut['event_id'])}) cut at the edge.")
         if len(hidden):
-            notes.append(f"Not shown: {len(hidden)} event{'s' if len(hidden) != 1 else ''} starting outside the window "
-                         f"({', '.join(hidden['event_id'])}).")
+            why = ", ".join(f"{e} ({how[11:]})" for e, how in zip(hidden["event_id"], hidden["shown_as"]))
+            notes.append(f"Not shown: {len(hidden)} event{'s' if len(hidden) != 1 else ''}, {why}.")
         notes.append(f"Of {len(events)} events in data/events.csv. Data: docs/figures/timeline.csv.")
         low.annotate(textwrap.fill(" ".join(notes), 150), xy=(0, 0), xycoords="axes fraction", xytext=(0, -38),
                      textcoords="offset points", va="top", fontsize=8, color="#444444")
@@ -274,7 +275,9 @@ def quantity(tables: dict, figures: pd.DataFrame, qid: str) -> Chart:
     rows = figures[figures["quantity_id"] == qid].copy()
     rows["_date"] = dates(rows["claim_date"], "data/figures.csv claim_date")
     rows = rows.sort_values(["_date", "figure_id"], kind="stable")
-    rows["drawn_as"] = [drawn_as(r) for _, r in rows.iterrows()]
+    for c in ("value_low", "value_best", "value_high"):
+        rows[f"_{c}"] = numbers(rows[c], f"data/figures.csv {c}")
+    rows["drawn_as"] = [drawn_as(r) if not pd.isna(r["_date"]) else "not drawn: no claim date" for _, r in rows.iterrows()]
     columns = ["figure_id", "claim_date", "claimant", "claimant_actor_id", "value_text", "qualifier", "value_low",
                "value_best", "value_high", "source_error", "revises", "drawn_as"]
     data = rows[columns].reset_index(drop=True)
@@ -282,7 +285,7 @@ def quantity(tables: dict, figures: pd.DataFrame, qid: str) -> Chart:
     def draw() -> plt.Figure:
         shown = rows[~rows["drawn_as"].str.startswith("not drawn")].copy()
         for c in ("value_low", "value_best", "value_high"):
-            shown[c] = numbers(shown[c], f"data/figures.csv {c}")
+            shown[c] = shown[f"_{c}"]
         # Claims made on the same day stand side by side within the day.
         shown["_n"] = shown.groupby("_date").cumcount()
         size = shown.groupby("_date")["figure_id"].transform("size")

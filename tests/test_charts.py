@@ -117,8 +117,9 @@ def test_the_readme_shows_every_chart():
     (lambda root: (root / "data" / "figures.csv").write_bytes(b"figure_id\n\xff\xfe\n"), "data/figures.csv cannot be read"),
     (lambda root: (root / "data" / "events.csv").write_text("event_id\nevt-0001\n"), "data/events.csv has no column"),
     (set_cell("figures", "fig-0015", "claim_date", "10 August"), "data/figures.csv claim_date has '10 August'"),
+    (set_cell("figures", "fig-0047", "value_low", "many"), "data/figures.csv value_low has 'many'"),
     (lambda root: (root / "datapackage.json").write_text("{"), "datapackage.json cannot be read"),
-], ids=["encoding", "columns", "date", "descriptor"])
+], ids=["encoding", "columns", "date", "number", "descriptor"])
 def test_an_unreadable_package_is_one_line_and_exit_1(package, capsys, damage, message):
     damage(package)
     assert charts.main([str(package)]) == 1
