@@ -18,13 +18,13 @@ help:
 	@echo "make test       run the test suite"
 	@echo "make format     rewrite data/*.csv in canonical form (sort order, LF, UTF-8, trimmed, minimal quoting)"
 	@echo "make codebook   regenerate the derived files: docs/codebook.md and the README's generated counts and citation"
-	@echo "make charts     redraw the charts in docs/figures/ (timeline of the first month, competing claims about each headline"
-	@echo "                quantity) as PNG and SVG, each with the data behind it as CSV"
 	@echo "make release-prepare VERSION=X.Y.Z [DATE=YYYY-MM-DD]   date the [Unreleased] changelog entries as X.Y.Z, write the"
 	@echo "                version and date into datapackage.json, CITATION.cff and .zenodo.json, regenerate the derived files"
 	@echo "make release    build dist/<name>-vX.Y.Z.zip and its release notes, or refuse and say why"
 	@echo "make diff OLD=0.1.0 [NEW=HEAD]   rows added, withdrawn and changed between two versions (versions, tags, commits, release zips)"
 	@echo "make bench      time make validate against frictionless validate on generated packages (10k-1M rows; writes docs/benchmarks.md)"
+	@echo "make charts     redraw the charts in docs/figures/ (timeline of the first month, competing claims about each headline"
+	@echo "                quantity) as PNG and SVG, each with the data behind it as CSV"
 	@echo "make clean      remove .venv and the caches (.pytest_cache, .hypothesis, __pycache__); the next command rebuilds .venv"
 	@echo "make help       this list"
 
@@ -49,9 +49,6 @@ format: $(STAMP)
 codebook: $(STAMP)
 	$(PY) -m scripts.derived
 
-charts: $(STAMP)
-	$(PY) -m scripts.charts
-
 release-prepare: $(STAMP)
 	@if [ -z "$(VERSION)" ]; then echo "usage: make release-prepare VERSION=X.Y.Z [DATE=YYYY-MM-DD]" >&2; exit 2; fi
 	$(PY) -m scripts.prepare "$(VERSION)" $(if $(DATE),--date "$(DATE)")
@@ -66,6 +63,9 @@ diff: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m scripts.bench
+
+charts: $(STAMP)
+	$(PY) -m scripts.charts
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
