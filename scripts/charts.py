@@ -184,9 +184,9 @@ def timeline(tables: dict, start: str) -> Chart:
         top.set_ylabel("events starting that day")
         top.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         top.set_ylim(0, max(bottom.max(), 1) * 1.12)
-        top.set_title(f"Events of the first month, {first.day}-{day(last)}: events dated to a day, by the day they start "
-                      "(bars),\nand events the sources date only to a range of days or a week (spans, below), coloured by event type",
-                      loc="left")
+        top.set_title(f"Events of the first month, {first.day}-{day(last)}: events dated to a day, by the day they "
+                      "start (bars),\nand events the sources date only to a range of days or a week (spans, below), "
+                      "coloured by event type", loc="left")
         for i, (_, ev) in enumerate(spans.iterrows()):
             right = min(ev["_e"], last)
             low.barh(i, (right - ev["_b"]).days + 0.8, left=ev["_b"] - pd.Timedelta(hours=9.6), height=0.62,
