@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null)
 STAMP := $(VENV)/.installed-py$(PYTHON_VERSION)-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: help validate test format codebook exports release-prepare release diff bench clean
+.PHONY: help validate test format codebook exports charts release-prepare release diff bench clean
 
 help:
 	@echo "Needs Python 3.11 or newer (set PYTHON=python3.11 to choose), make and git. Targets:"
@@ -24,6 +24,8 @@ help:
 	@echo "make release    build dist/<name>-vX.Y.Z.zip and its release notes, or refuse and say why"
 	@echo "make diff OLD=0.1.0 [NEW=HEAD]   rows added, withdrawn and changed between two versions (versions, tags, commits, release zips)"
 	@echo "make bench      time make validate against frictionless validate on generated packages (10k-1M rows; writes docs/benchmarks.md)"
+	@echo "make charts     redraw the charts in docs/figures/ (timeline of the first month, competing claims about each headline"
+	@echo "                quantity) as PNG and SVG, each with the data behind it as CSV"
 	@echo "make clean      remove .venv and the caches (.pytest_cache, .hypothesis, __pycache__); the next command rebuilds .venv"
 	@echo "make help       this list"
 
@@ -65,6 +67,9 @@ diff: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m scripts.bench
+
+charts: $(STAMP)
+	$(PY) -m scripts.charts
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
