@@ -124,7 +124,8 @@ def metadata(package: Package) -> dict:
             "source": f"{', '.join(authors) + ': ' if authors else ''}{dp.get('name')} version {dp.get('version')}"}
     if CURATED["source_url"]:
         meta["source_url"] = CURATED["source_url"]
-    meta["databases"] = {Path(exports.sqlite_name(package)).stem: {"tables": tables}}
+    # The database's page (the one `make serve` prints) shows the package's description too.
+    meta["databases"] = {Path(exports.sqlite_name(package)).stem: {"description": dp.get("description"), "tables": tables}}
     return {k: v for k, v in meta.items() if v is not None}
 
 
