@@ -101,12 +101,13 @@ def metadata(package: Package) -> dict:
         if res.name in referenced and (label := label_column(package, res.name)):
             table["label_column"] = label
         tables[res.name] = table
+    view = re.search(r"CREATE VIEW (\w+)", exports.CLAIMS_VIEW).group(1)
     claims = view_columns(exports.CLAIMS_VIEW, package)
-    tables["claims"] = {"columns": {name: f"{package.resource(t).field(f).description} ({t}.{f}{' of ' + via if via else ''})"
+    tables[view] = {"columns": {name: f"{package.resource(t).field(f).description} ({t}.{f}{' of ' + via if via else ''})"
                                     for name, (t, f, via) in claims.items()}}
     for name, text in CURATED["descriptions"].items():
         tables.setdefault(name, {})["description"] = text
-    columns = {res.name: res.field_names for res in package.resources} | {"claims": list(claims)}
+    columns = {res.name: res.field_names for res in package.resources} | {view: list(claims)}
     for kind in ("facets", "sort"):
         for name, chosen in CURATED[kind].items():
             wanted = [c if isinstance(c, str) else next(iter(c.values())) for c in (chosen if kind == "facets" else [chosen])]
