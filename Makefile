@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null)
 STAMP := $(VENV)/.installed-py$(PYTHON_VERSION)-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: help validate test format codebook exports charts release-prepare release diff bench clean
+.PHONY: help validate test format codebook exports serve charts release-prepare release diff bench clean
 
 help:
 	@echo "Needs Python 3.11 or newer (set PYTHON=python3.11 to choose), make and git. Targets:"
@@ -19,6 +19,7 @@ help:
 	@echo "make format     rewrite data/*.csv in canonical form (sort order, LF, UTF-8, trimmed, minimal quoting)"
 	@echo "make codebook   regenerate the derived files: docs/codebook.md, docs/data_dictionary.csv and the README's generated counts and citation"
 	@echo "make exports    build dist/<name>.sqlite (keys, indexes, data dictionary) and dist/parquet/<table>.parquet from the validated package"
+	@echo "make serve      browse the SQLite export in Datasette at http://127.0.0.1:8001 (PORT=8002 for another port); runs make exports first"
 	@echo "make release-prepare VERSION=X.Y.Z [DATE=YYYY-MM-DD]   date the [Unreleased] changelog entries as X.Y.Z, write the"
 	@echo "                version and date into datapackage.json, CITATION.cff and .zenodo.json, regenerate the derived files"
 	@echo "make release    build dist/<name>-vX.Y.Z.zip and its release notes, or refuse and say why"
@@ -52,6 +53,9 @@ codebook: $(STAMP)
 
 exports: $(STAMP)
 	$(PY) -m scripts.exports
+
+serve: exports
+	$(PY) -m scripts.serve $(if $(PORT),--port $(PORT))
 
 release-prepare: $(STAMP)
 	@if [ -z "$(VERSION)" ]; then echo "usage: make release-prepare VERSION=X.Y.Z [DATE=YYYY-MM-DD]" >&2; exit 2; fi
