@@ -5,7 +5,8 @@ uncommitted changes; when the version or the release date disagree between datap
 released section of CHANGELOG.md, CITATION.cff and .zenodo.json; when CHANGELOG.md still has entries
 under [Unreleased]; when the version is not above every earlier release (by tag, or found from the
 version history in git, scripts/versions.py), or its tag vX.Y.Z already names another commit; when a
-derived file (docs/codebook.md, the README's generated blocks) is out of date; or when the package
+derived file (docs/codebook.md, docs/data_dictionary.csv, the README's generated blocks, the charts in
+docs/figures/) is out of date; or when the package
 does not validate.
 
 Otherwise it writes into dist/:
@@ -41,7 +42,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from . import derived, diff, exports, versions
+from . import charts, derived, diff, exports, versions
 from . import report as P
 from .descriptor import DESCRIPTOR, load
 from .validate import validate
@@ -303,7 +304,7 @@ def build(root: Path, dist: Path, out=None) -> Release:
         except Refused as e:
             reasons.append(str(e))
     if head:  # the derived files of a commit: a tree that is not clean is refused above
-        reasons += derived.stale(root)
+        reasons += derived.stale(root) + charts.stale(root)
     problems = validate(root)
     if len(problems):
         P.render(problems, out=out)

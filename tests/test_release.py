@@ -325,6 +325,16 @@ def test_release_refuses_a_derived_file_that_is_out_of_date(repo, tmp_path, caps
     assert not (tmp_path / "dist").exists()
 
 
+def test_release_refuses_charts_that_do_not_match_the_data(repo, tmp_path, capsys, monkeypatch):
+    # The charts in docs/figures/ are drawn from the data (make charts); a release refuses them stale or missing.
+    monkeypatch.setattr(R, "validate", skip_validation)
+    (repo / "docs" / "figures" / "timeline.png").unlink()
+    commit(repo)
+    code, out, err = release(repo, tmp_path / "dist", capsys)
+    assert (code, err) == (1, "release refused: docs/figures/timeline.png is missing: run make charts\n")
+    assert not (tmp_path / "dist").exists()
+
+
 def test_release_refuses_a_readme_without_its_generated_block(repo, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(R, "validate", skip_validation)
     edit_text("README.md", "<!-- counts:end -->", "")(repo)
