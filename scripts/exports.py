@@ -35,22 +35,42 @@ from .descriptor import DESCRIPTOR, Package, Resource
 
 ROOT = Path(__file__).resolve().parent.parent
 DIST = "dist"
-# Browsing the claims: each figure with what it counts, the event, who claimed it and where it was read.
-CLAIMS_VIEW = """
-CREATE VIEW claims AS
-SELECT f.figure_id, f.claim_date, q.measure, q.population, q.place_id, p.name_en AS place, q.count_type,
-       f.value_text, f.qualifier, f.value_low, f.value_best, f.value_high,
-       f.claimant_wording, f.claimant_actor_id, a.name_en AS claimant, f.claimant_basis,
-       f.event_id, e.event_type, f.reference_start_date, f.reference_end_date,
-       f.source_id, s.title AS source_title, pub.name_en AS publisher, s.url, f.quantity_id
-FROM figures f
-JOIN quantities q ON q.quantity_id = f.quantity_id
-LEFT JOIN places p ON p.place_id = q.place_id
-LEFT JOIN actors a ON a.actor_id = f.claimant_actor_id
-LEFT JOIN events e ON e.event_id = f.event_id
-JOIN sources s ON s.source_id = f.source_id
-LEFT JOIN actors pub ON pub.actor_id = s.publisher_actor_id
-"""
+# The view `claims`, for browsing: each figure with what it counts, the event, who claimed it and where it
+# was read. Written as data, so the SQL and the description of each column (scripts/serve.py) come from it.
+VIEW = "claims"
+VIEW_JOINS = [  # (table, alias, its field, the column it is joined on); the first is the view's own table
+    ("figures", "f", None, None),
+    ("quantities", "q", "quantity_id", "f.quantity_id"),
+    ("places", "p", "place_id", "q.place_id"),
+    ("actors", "a", "actor_id", "f.claimant_actor_id"),
+    ("events", "e", "event_id", "f.event_id"),
+    ("sources", "s", "source_id", "f.source_id"),
+    ("actors", "pub", "actor_id", "s.publisher_actor_id"),
+]
+VIEW_COLUMNS = [  # (alias, field, name in the view when it differs)
+    ("f", "figure_id", None), ("f", "claim_date", None), ("q", "measure", None), ("q", "population", None),
+    ("q", "place_id", None), ("p", "name_en", "place"), ("q", "count_type", None), ("f", "value_text", None),
+    ("f", "qualifier", None), ("f", "value_low", None), ("f", "value_best", None), ("f", "value_high", None),
+    ("f", "claimant_wording", None), ("f", "claimant_actor_id", None), ("a", "name_en", "claimant"),
+    ("f", "claimant_basis", None), ("f", "event_id", None), ("e", "event_type", None),
+    ("f", "reference_start_date", None), ("f", "reference_end_date", None), ("f", "source_id", None),
+    ("s", "title", "source_title"), ("pub", "name_en", "publisher"), ("s", "url", None), ("f", "quantity_id", None),
+]
+
+
+def view_columns() -> dict[str, tuple[str, str, str | None]]:
+    """Each column of the view: name -> (table, field, the table.field it is joined on, or None)."""
+    tables = {alias: table for table, alias, _, _ in VIEW_JOINS}
+    via = {alias: f"{tables[on.split('.')[0]]}.{on.split('.')[1]}" for _, alias, _, on in VIEW_JOINS if on}
+    return {name or field: (tables[alias], field, via.get(alias)) for alias, field, name in VIEW_COLUMNS}
+
+
+def view_sql() -> str:
+    (first, alias, _, _), *joins = VIEW_JOINS
+    select = ",\n       ".join(f"{a}.{f}" + (f" AS {n}" if n else "") for a, f, n in VIEW_COLUMNS)
+    # LEFT JOIN: a figure is never dropped, even where an optional key (a claimant, a place) is empty.
+    joined = "\n".join(f"LEFT JOIN {t} {a} ON {a}.{f} = {on}" for t, a, f, on in joins)
+    return f"CREATE VIEW {VIEW} AS\nSELECT {select}\nFROM {first} {alias}\n{joined}\n"
 
 
 class ExportError(Exception):
@@ -122,7 +142,7 @@ def write_sqlite(package: Package, tables: dict[str, pa.Table], path: Path, dige
         {"key": "version", "value": dp.get("version")}, {"key": "licence", "value": licence.get("name")},
         {"key": "licence_url", "value": licence.get("path")}, {"key": "description", "value": dp.get("description")},
         {"key": "data_sha256", "value": digest}], pk="key")
-    db.execute(CLAIMS_VIEW)
+    db.execute(view_sql())
     db.conn.commit()
     db.vacuum()
     db.close()

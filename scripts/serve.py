@@ -15,7 +15,6 @@ import argparse
 import errno
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -60,25 +59,6 @@ class ServeError(Exception):
     """Not served: one line saying why and what to do."""
 
 
-def view_columns(sql: str, package: Package) -> dict[str, tuple[str, str, str | None]]:
-    """Each column of a view written as ``SELECT alias.field [AS name], ... FROM table alias [LEFT] JOIN table
-    alias ON alias.field = alias.field ...``: name -> (table, field, the column it is joined on or None)."""
-    aliases = dict((alias, table) for table, alias in re.findall(r"(?:FROM|JOIN)\s+(\w+)\s+(\w+)", sql, re.I))
-    joined = {alias: f"{aliases.get(by, by)}.{by_field}"
-              for alias, by, by_field in re.findall(r"JOIN\s+\w+\s+(\w+)\s+ON\s+\1\.\w+\s*=\s*(\w+)\.(\w+)", sql, re.I)}
-    select = re.search(r"SELECT(.*?)\bFROM\b", sql, re.I | re.S).group(1)
-    columns = {}
-    for item in select.split(","):
-        m = re.fullmatch(r"\s*(\w+)\.(\w+)(?:\s+AS\s+(\w+))?\s*", item, re.I)
-        if m is None or m.group(1) not in aliases:
-            raise ValueError(f"cannot tell where the view column {item.strip()!r} comes from")
-        table, field = aliases[m.group(1)], m.group(2)
-        if package.resource(table) is None or field not in package.resource(table).field_names:
-            raise ValueError(f"the view column {item.strip()!r} names {table}.{field}, which the package does not have")
-        columns[m.group(3) or field] = (table, field, joined.get(m.group(1)))
-    return columns
-
-
 def label_column(package: Package, name: str) -> str | None:
     """The column that names a row of ``name``: the curator's choice, a vocabulary's label, name_en or title."""
     res = package.resource(name)
@@ -101,8 +81,7 @@ def metadata(package: Package) -> dict:
         if res.name in referenced and (label := label_column(package, res.name)):
             table["label_column"] = label
         tables[res.name] = table
-    view = re.search(r"CREATE VIEW (\w+)", exports.CLAIMS_VIEW).group(1)
-    claims = view_columns(exports.CLAIMS_VIEW, package)
+    view, claims = exports.VIEW, exports.view_columns()
     tables[view] = {"columns": {name: f"{package.resource(t).field(f).description} ({t}.{f}{' of ' + via if via else ''})"
                                     for name, (t, f, via) in claims.items()}}
     for name, text in CURATED["descriptions"].items():

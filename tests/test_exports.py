@@ -92,6 +92,9 @@ def test_sqlite_describes_itself(db):
     assert about["version"] == PACKAGE.descriptor["version"]
     assert about["data_sha256"] == exports.data_digest(PACKAGE)
     assert db.execute("SELECT count(*) FROM claims").fetchone()[0] == len(csv_text("figures"))  # the view reads
+    columns = exports.view_columns()  # the view's columns, each a field of the package
+    assert [d[0] for d in db.execute("SELECT * FROM claims LIMIT 1").description] == list(columns)
+    assert all(field in RESOURCES[table].field_names for table, field, _ in columns.values())
 
 
 # --- Parquet ----------------------------------------------------------------------------------------
