@@ -183,11 +183,19 @@ def _range_in_wording(df, ctx):
     return _in_wording(["value_low", "value_high"])(df, ctx) | (df["qualifier"] != "range")
 
 
-def _magnitude_in_wording(df, ctx):
-    """An order-of-magnitude qualifier is the one the wording uses."""
-    magnitudes = set(wording.MAGNITUDE_WORDS)
-    used = df["value_text"].fillna("").map({t: wording.magnitude(t) for t in df["value_text"].dropna().unique()})
-    return ~df["qualifier"].isin(magnitudes) | (used == df["qualifier"]).fillna(False) | df["source_error"].fillna(False).astype(bool)
+def _qualifier_in_wording(df, ctx):
+    """The qualifier is the one the wording's own words give: its order-of-magnitude word ("hundreds") for
+    those qualifiers; for the others, its bound word when it has one ("no more than" is up_to). A range
+    states its two ends instead (range-not-in-wording), and a source's own error is exempt."""
+    texts = df["value_text"].fillna("")
+    distinct = texts.unique()
+    magnitude = texts.map({t: wording.magnitude(t) for t in distinct})
+    bound = texts.map({t: wording.bound(t) for t in distinct})
+    qualifier = df["qualifier"]
+    is_magnitude = qualifier.isin(set(wording.MAGNITUDE_WORDS))
+    magnitude_ok = ~is_magnitude | (magnitude == qualifier).fillna(False)
+    bound_ok = is_magnitude | (qualifier == "range").fillna(False) | bound.isna() | (bound == qualifier).fillna(False)
+    return (magnitude_ok & bound_ok) | df["source_error"].fillna(False).astype(bool)
 
 
 def _claimant_is_publisher(df, ctx):
@@ -327,9 +335,11 @@ RULES = [
          "misprinted it, set source_error to true and say so in the note", _in_wording(["value_stated"])),
     Rule("range-not-in-wording", "figures", "value_low", "a range's value_low and value_high are not both numbers that value_text writes",
          "write the two ends of the range in value_low and value_high ('65-70 тысяч': 65000 and 70000)", _range_in_wording),
-    Rule("qualifier-not-in-wording", "figures", "qualifier", "the order-of-magnitude qualifier is not the one value_text uses",
-         "use the qualifier of the wording's own word (dozens, hundreds, several_thousand, thousands, tens_of_thousands, hundreds_of_thousands)",
-         _magnitude_in_wording),
+    Rule("qualifier-not-in-wording", "figures", "qualifier", "the qualifier is not the one the words of value_text give",
+         "use the qualifier of the wording's own word: 'up to', 'no more than', 'не более' up_to; 'more than', 'over', 'более', "
+         "'свыше' more_than; 'at least', 'не менее' at_least; 'nearly', 'почти' nearly; 'about', 'около' approximately; "
+         "'dozens', 'hundreds', 'thousands' ... their own codes (scripts/wording.py lists every word); if the source "
+         "misworded it, set source_error to true and say so in the note", _qualifier_in_wording),
     Rule("reference-order", "figures", "reference_end_date", "reference_end_date is before reference_start_date",
          "swap or correct the dates of the reference period", _not_after("reference_start_date", "reference_end_date")),
     Rule("reference-after-claim", "figures", "reference_end_date", "the number refers to a date after the claim was made",

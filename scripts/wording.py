@@ -1,5 +1,6 @@
 """Reading the numbers in a figure's wording (`value_text`), in English, Russian, Belarusian, Ukrainian,
-Polish or German: `numbers()` gives every number in order, `magnitude()` the order-of-magnitude word.
+Polish or German: `numbers()` gives every number in order, `magnitude()` the order-of-magnitude word and
+`bound()` the qualifier that a bound word gives ("no more than" up_to, "более" more_than, "около" approximately).
 
 Digits. Groups may be separated by a comma, a dot, a space, a no-break space (U+00A0) or a narrow
 no-break space (U+202F); a space joins groups only when every group after it has exactly three digits
@@ -97,6 +98,33 @@ MAGNITUDE_WORDS: dict[str, list[str]] = {
 }
 
 
+# Words that state how the number bounds the count, by the qualifier they give. A negated comparative is
+# the opposite bound ("no more than 5,000" is up_to, "не менее" at_least); the longest phrase found wins.
+# Short words that are often something else ("do", "some", "fast", "ca") are left out on purpose.
+BOUND_WORDS: dict[str, list[str]] = {
+    "up_to": ["up to", "no more than", "not more than", "at most", "до", "не более", "не больше", "не болей",
+              "не больш", "не больше чем", "не більше", "не більш", "nie więcej niż", "maksymalnie", "bis zu",
+              "nicht mehr als", "höchstens"],
+    "more_than": ["more than", "over", "above", "upwards of", "более", "свыше", "больше", "больш", "болей", "звыш",
+                  "больш за", "понад", "більше", "більш", "більше ніж", "ponad", "powyżej", "mehr als", "über"],
+    "at_least": ["at least", "no less than", "not less than", "не менее", "не меньше", "как минимум",
+                 "по меньшей мере", "не менш", "не менше", "щонайменше", "принаймні", "як мінімум", "co najmniej",
+                 "przynajmniej", "mindestens", "wenigstens"],
+    "nearly": ["nearly", "almost", "почти", "амаль", "майже", "prawie", "beinahe", "knapp"],
+    "approximately": ["about", "around", "approximately", "roughly", "около", "примерно", "приблизительно",
+                      "порядка", "каля", "прыкладна", "близько", "приблизно", "біля", "około", "rund", "etwa",
+                      "ungefähr", "circa", "~"],
+}
+
+
+def _phrases(words: dict[str, list[str]]) -> tuple[re.Pattern, dict[str, str]]:
+    """One pattern matching every phrase whole (longest first, any run of spaces), and phrase -> code."""
+    phrases = sorted((p for ps in words.values() for p in ps), key=len, reverse=True)
+    pattern = re.compile("|".join(r"(?<!\w)" + r"\s+".join(map(re.escape, p.split())) + r"(?!\w)" for p in phrases),
+                         re.IGNORECASE)
+    return pattern, {p.lower(): code for code, ps in words.items() for p in ps}
+
+
 def _table(pairs) -> dict[str, Decimal]:
     """Word -> value, each word also with ё written е; a word with two values is a mistake in the tables."""
     table: dict[str, Decimal] = {}
@@ -117,11 +145,8 @@ assert not NUMBER_WORDS.keys() & MULTIPLIER_WORDS.keys()
 _SPACED = r"\d{1,3}(?:[ \u00a0\u202f]\d{3}(?!\d))+(?:[.,]\d+)*"
 _TOKEN = re.compile(rf"(?<!\d)(?P<num>{_SPACED}|\d+(?:[.,]\d+)*)|(?P<word>[^\W\d_]+(?:'[^\W\d_]+)*)"
                     rf"|(?P<dash>[{DASHES}])")
-_MAGNITUDE = re.compile("|".join(
-    r"(?<!\w)" + r"\s+".join(map(re.escape, phrase.split())) + r"(?!\w)"
-    for phrase in sorted((p for ps in MAGNITUDE_WORDS.values() for p in ps), key=len, reverse=True)),
-    re.IGNORECASE)
-_MAGNITUDE_CODE = {p.lower(): code for code, ps in MAGNITUDE_WORDS.items() for p in ps}
+_MAGNITUDE, _MAGNITUDE_CODE = _phrases(MAGNITUDE_WORDS)
+_BOUND, _BOUND_CODE = _phrases(BOUND_WORDS)
 
 
 def _normalise(text: str) -> str:
@@ -199,9 +224,18 @@ def numbers(text: str) -> list[float]:
     return [float(n.value) for n in found]
 
 
-def magnitude(text: str) -> str | None:
-    """The order-of-magnitude code that ``text`` uses (the longest match wins: "tens of thousands" beats "thousands"), or None."""
-    matches = [m.group() for m in _MAGNITUDE.finditer(_normalise(text))]
+def _code(pattern: re.Pattern, codes: dict[str, str], text: str) -> str | None:
+    matches = [m.group() for m in pattern.finditer(_normalise(text))]
     if not matches:
         return None
-    return _MAGNITUDE_CODE[" ".join(max(matches, key=len).lower().split())]
+    return codes[" ".join(max(matches, key=len).lower().split())]
+
+
+def magnitude(text: str) -> str | None:
+    """The order-of-magnitude code that ``text`` uses (the longest match wins: "tens of thousands" beats "thousands"), or None."""
+    return _code(_MAGNITUDE, _MAGNITUDE_CODE, text)
+
+
+def bound(text: str) -> str | None:
+    """The qualifier that a bound word of ``text`` gives (the longest match wins: "no more than" beats "more than"), or None."""
+    return _code(_BOUND, _BOUND_CODE, text)

@@ -264,7 +264,12 @@ CASES = [
     pytest.param([set_row("figures", "fig-0003", qualifier="range", value_text="between 100 and 200", value_low="100", value_high="300")],
                  {(F, 4, "value_low", "range-not-in-wording")}, r"not both numbers that value_text writes", id="range-end-not-in-wording"),
     pytest.param([set_cell("figures", "fig-0003", "value_text", "dozens")],  # the wording says dozens, the qualifier hundreds
-                 {(F, 4, "qualifier", "qualifier-not-in-wording")}, r"order-of-magnitude qualifier", id="magnitude-not-in-wording"),
+                 {(F, 4, "qualifier", "qualifier-not-in-wording")}, r"the qualifier is not the one the words of value_text give", id="magnitude-not-in-wording"),
+    # "No more than" is an upper bound: coding it more_than turns the claim's bound upside down (fig-0111 and fig-0114 were).
+    pytest.param([set_cell("figures", "fig-0001", "value_text", "no more than 300")],
+                 {(F, 2, "qualifier", "qualifier-not-in-wording")}, r"not the one the words of value_text give", id="negated-bound-coded-more-than"),
+    pytest.param([set_cell("figures", "fig-0008", "value_text", "более 124")],  # the wording bounds it; unqualified says exact
+                 {(F, 9, "qualifier", "qualifier-not-in-wording")}, r"the words of value_text", id="bound-word-coded-unqualified"),
     pytest.param([set_cell("figures", "fig-0005", "claimant_basis", "unnamed")],  # an unnamed claimant has no actor
                  {(F, 6, "claimant_actor_id", "claimant-basis")}, r"does not fit claimant_basis", id="unnamed-claimant-with-actor"),
     pytest.param([set_cell("figures", "fig-0001", "claim_date_precision", "month")],  # a month is written as its first day

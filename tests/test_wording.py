@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.wording import MAGNITUDE_WORDS, magnitude, numbers
+from scripts.wording import BOUND_WORDS, MAGNITUDE_WORDS, bound, magnitude, numbers
 
 P = pytest.param
 NUMBERS = [
@@ -203,3 +203,34 @@ def test_every_magnitude_word_reads_as_its_own_code():
     for code, words in MAGNITUDE_WORDS.items():
         for word in words:
             assert magnitude(word) == code, word
+
+
+BOUNDS = [
+    P("no more than 5,000", "up_to", id="en-negated-more-is-up-to"),
+    P("не более 10 тысяч", "up_to", id="ru-negated-more-is-up-to"),
+    P("Up to 7,000", "up_to", id="en-up-to"),
+    P("до 7 тысяч", "up_to", id="ru-up-to"),
+    P("more than 600", "more_than", id="en-more-than"),
+    P("свыше 6 700", "more_than", id="ru-more-than"),
+    P("понад 100", "more_than", id="uk-more-than"),
+    P("no less than 19 journalists", "at_least", id="en-negated-less-is-at-least"),
+    P("не менее 250", "at_least", id="ru-at-least"),
+    P("co najmniej 100", "at_least", id="pl-at-least"),
+    P("почти 7 тысяч", "nearly", id="ru-nearly"),
+    P("около 7 тысяч", "approximately", id="ru-about"),
+    P("etwa 200", "approximately", id="de-about"),
+    P("124", None, id="digits-none"),
+    P("hundreds", None, id="magnitude-none"),
+    P("overall 124", None, id="word-inside-word-none"),  # "over" only as a whole word
+]
+
+
+@pytest.mark.parametrize("text, expected", BOUNDS)
+def test_bound(text, expected):
+    assert bound(text) == expected
+
+
+def test_every_bound_word_reads_as_its_own_code():
+    for code, words in BOUND_WORDS.items():
+        for word in words:
+            assert bound(f"{word} 100") == code, word
