@@ -14,7 +14,7 @@ import pandas as pd
 from scripts import changelog as C
 from scripts import report as P
 from tests.conftest import ROOT, append_row, copy_row, delete_row, set_cell
-from tests.test_release import NEXT, NEXT_DATE, VERSION, commit, edit_text, git, repo  # noqa: F401
+from tests.test_release import NEXT, NEXT_DATE, VERSION, commit, edit_text, git, released_package, repo  # noqa: F401
 
 HINT = C.HINT
 

@@ -21,7 +21,7 @@ import yaml
 from scripts import derived, prepare
 from scripts import release as R
 from tests.conftest import read_rows, ROOT, delete_row
-from tests.test_release import DATE, NEXT, NEXT_DATE, VERSION, bump, commit, edit_text, git, repo, shift  # noqa: F401
+from tests.test_release import DATE, NEXT, NEXT_DATE, VERSION, bump, commit, edit_text, git, released_package, repo, shift  # noqa: F401
 
 ENTRY = "### Fixed\n- fig-0008 withdrawn: the source does not give it.\n"
 FILES = ["CHANGELOG.md", "datapackage.json", "CITATION.cff", ".zenodo.json"]
