@@ -2,8 +2,9 @@
 that the next commit is the release commit; it refuses a bad version, a version not above the last
 release and an empty [Unreleased].
 
-The tests work in throwaway git repositories holding a copy of the package (tests/test_release.py's
-`repo` fixture) and read the current version and date from the package, never writing them out.
+The tests work in throwaway git repositories holding a copy of the package with the frozen fixture data
+(tests/test_release.py's `repo` fixture), one test in a clone of the whole project as it stands; they read
+the current version and date from the package, never writing them out.
 """
 from __future__ import annotations
 
