@@ -74,7 +74,7 @@ def generate(n: int, seed: int = SEED) -> tuple[dict, dict, set]:
     """The tables of a valid package with about ``n`` figure rows; for each copied table the (copy,
     sub-copy) of each row with its row in the real table; and the (table, column) pairs holding ids."""
     rng = np.random.default_rng(seed)
-    package, _ = descriptor.load(ROOT)
+    package, _ = descriptor.load(ROOT, standard=False)
     real = {r.name: reading.read(BASE, r).text.to_pandas() for r in package.resources}
     figures_per_copy = len(real["figures"]) * FIGURE_COPIES
     copies = max(1, -(-n // figures_per_copy))
@@ -138,7 +138,8 @@ def corrupt(tables: dict, origin: dict, id_columns: set, seed: int = SEED) -> pd
     rng = np.random.default_rng(seed)
     paths = {f"data/{name}.csv": name for name in origin}
     cases = [c for c in fixtures() if all(e.table in origin for e in c[1]) and all(f in paths and r for f, r, _, _ in c[2])]
-    real = {name: reading.read(BASE, descriptor.load(ROOT)[0].resource(name)).text.to_pandas() for name in origin}
+    package, _ = descriptor.load(ROOT, standard=False)  # once, not once per table
+    real = {name: reading.read(BASE, package.resource(name)).text.to_pandas() for name in origin}
     copies = int(origin["figures"]["copy"].max()) + 1
     # About BAD_SHARE of the rows are broken: fixtures are placed in turn, each in the next copy (from a
     # shuffled order) where no fixture placed before it edits or expects the same rows, so that a small

@@ -8,12 +8,57 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import frictionless
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 FIXTURE_DATA = ROOT / "tests" / "fixtures" / "data"  # the founding article's rows: small, and frozen so fixtures keep their rows
+
+
+def _descriptor_contents(descriptor) -> tuple | None:
+    """Everything frictionless' descriptor check of ``descriptor`` reads: the bytes of datapackage.json and of
+    each schema file it names (traced with strace: no data file is read), or None when it is not such a file."""
+    if not isinstance(descriptor, str) or not Path(descriptor).is_file():
+        return None
+    path = Path(descriptor)
+    raw = path.read_bytes()
+    try:
+        resources = json.loads(raw).get("resources")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(resources, list):
+        return None
+    schemas = []
+    for res in resources:
+        schema = res.get("schema") if isinstance(res, dict) else None
+        if isinstance(schema, str):
+            target = path.parent / schema
+            schemas.append((schema, target.read_bytes() if target.is_file() else None))
+    return raw, tuple(schemas)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def descriptor_check_once_per_content():
+    """frictionless' own check of a descriptor (about 0.2 s of every validation) is a pure function of the
+    files it reads. A valid result is remembered by their contents, so that the many package copies whose
+    descriptor and schemas are as they are do not check them again; any other content is checked afresh, and
+    a result with errors is never remembered (its notes may name the copy's path)."""
+    original = frictionless.Package.validate_descriptor
+    valid = {}
+
+    def check(descriptor, *, basepath=None):
+        key = _descriptor_contents(descriptor) if basepath is None else None
+        if key is not None and key in valid:
+            return valid[key]
+        report = original(descriptor, basepath=basepath)
+        if key is not None and report.valid:
+            valid[key] = report
+        return report
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(frictionless.Package, "validate_descriptor", staticmethod(check))
+        yield
 
 
 @pytest.fixture

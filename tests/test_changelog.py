@@ -1,8 +1,9 @@
 """A data change needs a changelog line: scripts.changelog.problems(root) reports each row changed or
 withdrawn since the last release that no [Unreleased] entry in CHANGELOG.md names.
 
-Each test works in a throwaway git repository holding a copy of the package, released (untagged) at its
-first commit with the package's current version (tests/test_release.py's `repo` fixture).
+Each test works in a throwaway git repository holding a copy of the package (its metadata as it stands, the
+frozen fixture data), released (untagged) at its first commit with the package's current version
+(tests/test_release.py's `repo` fixture).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pandas as pd
 from scripts import changelog as C
 from scripts import report as P
 from tests.conftest import ROOT, append_row, copy_row, delete_row, set_cell
-from tests.test_release import NEXT, NEXT_DATE, VERSION, commit, edit_text, git, repo  # noqa: F401
+from tests.test_release import NEXT, NEXT_DATE, VERSION, commit, edit_text, git, released_package, repo  # noqa: F401
 
 HINT = C.HINT
 

@@ -2,8 +2,9 @@
 that the next commit is the release commit; it refuses a bad version, a version not above the last
 release and an empty [Unreleased].
 
-The tests work in throwaway git repositories holding a copy of the package (tests/test_release.py's
-`repo` fixture) and read the current version and date from the package, never writing them out.
+The tests work in throwaway git repositories holding a copy of the package with the frozen fixture data
+(tests/test_release.py's `repo` fixture), one test in a clone of the whole project as it stands; they read
+the current version and date from the package, never writing them out.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import yaml
 from scripts import derived, prepare
 from scripts import release as R
 from tests.conftest import read_rows, ROOT, delete_row
-from tests.test_release import DATE, NEXT, NEXT_DATE, VERSION, bump, commit, edit_text, git, repo, shift  # noqa: F401
+from tests.test_release import DATE, NEXT, NEXT_DATE, VERSION, bump, commit, edit_text, git, released_package, repo, shift  # noqa: F401
 
 ENTRY = "### Fixed\n- fig-0008 withdrawn: the source does not give it.\n"
 FILES = ["CHANGELOG.md", "datapackage.json", "CITATION.cff", ".zenodo.json"]

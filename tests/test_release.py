@@ -1,8 +1,9 @@
 """`make release` and `make diff`: a release is reproducible, refuses what it must, and the change log
 finds every added, withdrawn and changed row.
 
-Each test builds its own git repository from a copy of the package in tmp_path, so nothing depends on
-the state of this repository and nothing is written into it.
+Each test works in its own git repository in tmp_path, holding the package's metadata, schemas and docs as
+they stand with the small frozen fixture data (tests/fixtures/data), so nothing depends on the state of this
+repository's data and nothing is written into it.
 """
 from __future__ import annotations
 
@@ -20,11 +21,12 @@ import frictionless
 import pandas as pd
 import pytest
 
+from scripts import derived
 from scripts import diff as D
 from scripts import report as P
 from scripts import release as R
 from scripts import validate as V
-from tests.conftest import (ROOT, append_row, delete_row, edit_bytes, edit_json, read_rows, record_checksums,
+from tests.conftest import (FIXTURE_DATA, ROOT, append_row, delete_row, edit_bytes, edit_json, read_rows, record_checksums,
                             set_cell, write_rows)
 
 NAME = "belarus-crackdown-2020"
@@ -41,8 +43,8 @@ INVALID = ("release refused: the package does not validate (2 problem(s), listed
 TABLES = [r["name"] for r in json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["resources"]]
 
 
-# the next unused figure id of the package as it stands (ids are never reused)
-NEW_FIG = f"fig-{max(int(r[0].split('-')[1]) for r in read_rows(ROOT, 'figures')[1:]) + 1:04d}"
+# the next unused figure id of the fixture data (ids are never reused)
+NEW_FIG = f"fig-{max(int(r[0].split('-')[1]) for r in read_rows(FIXTURE_DATA.parent, 'figures')[1:]) + 1:04d}"
 
 
 def unchanged(*changed: str) -> str:
@@ -88,18 +90,30 @@ def without_unreleased(text: str) -> str:
     return re.sub(r"(## \[Unreleased\]\n).*?(?=## \[)", r"\1\n", text, count=1, flags=re.S)
 
 
-@pytest.fixture
-def repo(tmp_path) -> Path:
-    """A git repository holding a copy of the package at its current version, committed and clean."""
-    root = tmp_path / "repo"
-    root.mkdir()
-    for d in ("data", "schemas", "docs"):
+@pytest.fixture(scope="session")
+def released_package(tmp_path_factory) -> Path:
+    """A git repository holding the package at its current version, committed and clean: the metadata,
+    schemas, docs and README as they stand, with the frozen fixture data instead of the real data (the tests
+    are about the mechanism, and the fixture data keeps them small), so its derived files are regenerated
+    for that data. Built once; each test works in its own copy (``repo``)."""
+    root = tmp_path_factory.mktemp("released") / "repo"
+    shutil.copytree(FIXTURE_DATA, root / "data")
+    for d in ("schemas", "docs"):
         shutil.copytree(ROOT / d, root / d)
     for f in ("datapackage.json", "README.md", "LICENSE", "CITATION.cff", ".zenodo.json", ".gitignore"):
         shutil.copy(ROOT / f, root / f)
     (root / "CHANGELOG.md").write_text(without_unreleased((ROOT / "CHANGELOG.md").read_text(encoding="utf-8")), encoding="utf-8")
+    derived.write(root)  # the README's counts and the codebook, of the fixture data
     git(root, "init", "-q")
     commit(root, VERSION)
+    return root
+
+
+@pytest.fixture
+def repo(released_package, tmp_path) -> Path:
+    """A copy of ``released_package`` (its git history too) for one test to change."""
+    root = tmp_path / "repo"
+    shutil.copytree(released_package, root, symlinks=True)
     return root
 
 
@@ -397,7 +411,7 @@ def test_release_refuses_a_version_below_an_earlier_release(repo, tmp_path, caps
 
 def test_release_refuses_a_folder_that_is_not_a_git_working_tree(tmp_path, capsys, monkeypatch):
     root = tmp_path / "plain"
-    shutil.copytree(ROOT / "data", root / "data")
+    shutil.copytree(FIXTURE_DATA, root / "data")
     shutil.copytree(ROOT / "schemas", root / "schemas")
     for f in ("datapackage.json", "CITATION.cff", ".zenodo.json"):
         shutil.copy(ROOT / f, root / f)
@@ -443,7 +457,7 @@ EXPECTED_CHANGES = [
 
 
 def test_diff_between_two_tags_finds_added_changed_and_withdrawn_rows(two_tags, tmp_path, capsys):
-    note = read_rows(ROOT, "figures")[4][-1]  # fig-0004's note, emptied in the new version
+    note = read_rows(FIXTURE_DATA.parent, "figures")[4][-1]  # fig-0004's note, emptied in the new version
     assert D.main([f"v{VERSION}", f"v{NEXT}", "--repo", str(two_tags), "--csv", str(tmp_path / "changes.csv")]) == 0
     out, err = capsys.readouterr()
     assert err == ""
