@@ -238,9 +238,10 @@ def claims(tables: dict) -> pd.DataFrame:
     for fig, other in sorted(pairs):
         if (other, fig) not in pairs or other < fig:
             copy_of.setdefault(fig, other)
-    figures["copy_of"] = figures["figure_id"].map(copy_of).fillna("")
+    figures["copy_of"] = [copy_of.get(f, "") for f in figures["figure_id"]]
     revises = links[links["link_type"] == "revises"].drop_duplicates("figure_id")
-    figures["revises"] = figures["figure_id"].map(dict(zip(revises["figure_id"], revises["other_figure_id"]))).fillna("")
+    revised = dict(zip(revises["figure_id"], revises["other_figure_id"]))
+    figures["revises"] = [revised.get(f, "") for f in figures["figure_id"]]
     return figures
 
 

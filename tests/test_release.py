@@ -21,7 +21,7 @@ import frictionless
 import pandas as pd
 import pytest
 
-from scripts import derived
+from scripts import charts, derived
 from scripts import diff as D
 from scripts import report as P
 from scripts import release as R
@@ -103,7 +103,8 @@ def released_package(tmp_path_factory) -> Path:
     for f in ("datapackage.json", "README.md", "LICENSE", "CITATION.cff", ".zenodo.json", ".gitignore"):
         shutil.copy(ROOT / f, root / f)
     (root / "CHANGELOG.md").write_text(without_unreleased((ROOT / "CHANGELOG.md").read_text(encoding="utf-8")), encoding="utf-8")
-    derived.write(root)  # the README's counts and the codebook, of the fixture data
+    derived.write(root)  # the README's counts, the codebook and the data dictionary, of the fixture data
+    charts.build(root, root / charts.OUT)  # and the charts
     git(root, "init", "-q")
     commit(root, VERSION)
     return root
