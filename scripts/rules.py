@@ -186,7 +186,7 @@ def _range_in_wording(df, ctx):
 def _qualifier_in_wording(df, ctx):
     """The qualifier is the one the wording's own words give: its order-of-magnitude word ("hundreds") for
     those qualifiers; for the others, its bound word when it has one ("no more than" is up_to). A range
-    states its two ends instead (range-not-in-wording), and a source's own error is exempt."""
+    states its two ends instead (range-not-in-wording); a source's own error and an unknown code are exempt."""
     texts = df["value_text"].fillna("")
     distinct = texts.unique()
     magnitude = texts.map({t: wording.magnitude(t) for t in distinct})
@@ -195,7 +195,8 @@ def _qualifier_in_wording(df, ctx):
     is_magnitude = qualifier.isin(set(wording.MAGNITUDE_WORDS))
     magnitude_ok = ~is_magnitude | (magnitude == qualifier).fillna(False)
     bound_ok = is_magnitude | (qualifier == "range").fillna(False) | bound.isna() | (bound == qualifier).fillna(False)
-    return (magnitude_ok & bound_ok) | df["source_error"].fillna(False).astype(bool)
+    unknown = ~qualifier.isin(ctx.frame("qualifiers")["code"])  # an unknown code is the foreign key's problem alone
+    return (magnitude_ok & bound_ok) | unknown | df["source_error"].fillna(False).astype(bool)
 
 
 def _claimant_is_publisher(df, ctx):
