@@ -106,6 +106,10 @@ def read_table(package: Package, res: Resource) -> pa.Table:
 
 def write_parquet(package: Package, tables: dict[str, pa.Table], folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
+    current = {f"{res.name}.parquet" for res in package.resources}
+    for old in folder.glob("*.parquet"):  # a table the package no longer has must not linger beside the others
+        if old.name not in current:
+            old.unlink()
     written = []
     for res in package.resources:
         path = folder / f"{res.name}.parquet"

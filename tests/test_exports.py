@@ -143,6 +143,14 @@ def test_an_unwritable_target_is_one_line(pkg, tmp_path, capsys):
     assert err.startswith("make exports: cannot write ") and "Traceback" not in err and err.count("\n") == 1
 
 
+def test_a_table_no_longer_in_the_package_leaves_no_parquet_file(pkg, tmp_path):
+    (tmp_path / "parquet").mkdir()
+    (tmp_path / "parquet" / "withdrawn_table.parquet").write_bytes(b"left from an earlier build")
+    built = exports.build(pkg, tmp_path, progress=lambda _: None)
+    assert sorted(p.name for p in (tmp_path / "parquet").iterdir()) == sorted(f"{n}.parquet" for n in RESOURCES)
+    assert set(built) == {tmp_path / f"{NAME}.sqlite", *(tmp_path / "parquet").iterdir()}
+
+
 def test_a_stale_export_is_told_apart(release_folder, pkg):
     db = release_folder / f"{NAME}.sqlite"
     assert exports.built_from(db) == exports.data_digest(PACKAGE)
