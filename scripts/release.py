@@ -12,7 +12,7 @@ does not validate.
 Otherwise it writes into dist/:
 
 - ``<name>-vX.Y.Z.zip``: datapackage.json, data/, schemas/, docs/codebook.md, docs/data_dictionary.csv,
-  README.md, LICENSE, CHANGELOG.md and CITATION.cff, and the exports of scripts/exports.py:
+  docs/figures/ (the charts the README shows), README.md, LICENSE, CHANGELOG.md and CITATION.cff, and the exports of scripts/exports.py:
   ``<name>.sqlite`` and ``parquet/<table>.parquet`` (built from the same files, reproducible too). Only the datapackage.json inside the zip records each resource's
   ``bytes`` and ``hash`` ("sha256:<hex>"); the committed descriptor is never rewritten. The zip is
   reproducible: files in sorted order, each dated with the commit's time, mode 0644, stored without
@@ -51,7 +51,7 @@ from .versions import version_key
 ROOT = Path(__file__).resolve().parent.parent
 # Files shipped beside datapackage.json and every committed file under data/ and schemas/.
 DOCUMENTS = ["README.md", "LICENSE", "CHANGELOG.md", "CITATION.cff", "docs/codebook.md", "docs/data_dictionary.csv"]
-FOLDERS = ["data", "schemas"]
+FOLDERS = ["data", "schemas", "docs/figures"]  # docs/figures: the charts the README shows
 CHANGELOG, CFF, ZENODO = "CHANGELOG.md", "CITATION.cff", ".zenodo.json"
 RELEASED = re.compile(r"^## \[([^\]]*)\] - ([0-9]{4}-[0-9]{2}-[0-9]{2})$")
 EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)  # the earliest time a zip can record

@@ -180,7 +180,8 @@ def test_a_release_is_the_package_with_checksums_and_rebuilds_byte_identical(rep
         names = [i.filename for i in infos]
         tables = [p.stem for p in (repo / "data").iterdir()]
         exported = [f"{NAME}.sqlite"] + [f"parquet/{t}.parquet" for t in tables]  # scripts/exports.py, built in the release
-        expected = sorted(SHIPPED + exported + [p.relative_to(repo).as_posix() for d in ("data", "schemas") for p in (repo / d).iterdir()])
+        expected = sorted(SHIPPED + exported + [p.relative_to(repo).as_posix() for d in ("data", "schemas", "docs/figures")
+                                                for p in (repo / d).iterdir()])
         assert names == expected
         assert {(i.date_time, i.external_attr >> 16, i.compress_type, i.create_system) for i in infos} == {
             ((2026, 11, 25, 12, 0, 0), 0o100644, zipfile.ZIP_STORED, 3)}
