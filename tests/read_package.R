@@ -1,5 +1,6 @@
 # Read every table of the data package in R with readr and jsonlite, using the types of its Table Schema,
-# and check what a reader relies on: the header, the types, the primary keys and the foreign keys.
+# and check what a reader relies on: the header and the types. Keys and constraints are make validate's
+# job (one rule, one engine); this script shows that R reads what the schemas say.
 #
 #   Rscript tests/read_package.R [package root, default "."]
 #
@@ -121,53 +122,10 @@ read_table <- function(resource) {
   data
 }
 
-key_text <- function(data, fields) {
-  # One string per row for a key of one or more fields; NA where any of its fields is missing.
-  parts <- lapply(fields, function(f) as.character(data[[f]]))
-  out <- do.call(paste, c(parts, sep = "\x1f"))
-  out[Reduce(`|`, lapply(parts, is.na))] <- NA
-  out
-}
-
 tables <- list()
 for (resource in descriptor$resources) {
   table <- resource$name
   tables[[table]] <- tryCatch(read_table(resource), error = function(e) { complain(conditionMessage(e)); NULL })
-}
-
-for (resource in descriptor$resources) {
-  table <- resource$name
-  data <- tables[[table]]
-  if (is.null(data)) next
-  schema <- schema_of(resource)
-  first_row <- 1 + (is.null(resource$dialect$header) || isTRUE(resource$dialect$header))
-  pk <- as_names(schema$primaryKey)
-  if (length(pk) > 0) {
-    k <- key_text(data, pk)
-    missing <- which(is.na(k))
-    show(table, "primary key is missing", missing + first_row - 1, paste(pk, collapse = "+"), "a value", "")
-    dup <- which(duplicated(k) & !is.na(k))
-    show(table, "primary key is not unique", dup + first_row - 1, paste(pk, collapse = "+"), "a unique key",
-         gsub("\x1f", ",", k[dup]))
-  }
-  for (fk in schema$foreignKeys) {
-    fields <- as_names(fk$fields)
-    target <- fk$reference$resource
-    target <- if (is.null(target) || target == "") table else target
-    ref <- tables[[target]]
-    if (is.null(ref)) {
-      if (!(target %in% vapply(descriptor$resources, function(r) r$name, ""))) {
-        complain(sprintf("table %s, columns %s: foreign key refers to a table %s that the package does not have",
-                         table, paste(fields, collapse = "+"), target))
-      }
-      next  # a table that could not be read has been reported already
-    }
-    k <- key_text(data, fields)
-    known <- key_text(ref, as_names(fk$reference$fields))
-    bad <- which(!is.na(k) & !(k %in% known))
-    show(table, sprintf("foreign key has no match in %s", target), bad + first_row - 1, paste(fields, collapse = "+"),
-         sprintf("a %s of %s", paste(as_names(fk$reference$fields), collapse = "+"), target), gsub("\x1f", ",", k[bad]))
-  }
 }
 
 if (length(problems_found) > 0) {
