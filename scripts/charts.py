@@ -226,7 +226,7 @@ def timeline(tables: dict, start: str) -> Chart:
 
 def claims(tables: dict) -> pd.DataFrame:
     """Every figure, with its claimant's name, the figure it is a copy of ("" when it is drawn) and the
-    figure it revises."""
+    figures it revises (" | " between several, in id order)."""
     figures = tables["figures"][TABLES["figures"]].copy()
     names = dict(zip(tables["actors"]["actor_id"], tables["actors"]["name_en"]))
     figures["claimant"] = [names.get(a, a) if a else UNNAMED for a in figures["claimant_actor_id"]]
@@ -239,8 +239,8 @@ def claims(tables: dict) -> pd.DataFrame:
         if (other, fig) not in pairs or other < fig:
             copy_of.setdefault(fig, other)
     figures["copy_of"] = [copy_of.get(f, "") for f in figures["figure_id"]]
-    revises = links[links["link_type"] == "revises"].drop_duplicates("figure_id")
-    revised = dict(zip(revises["figure_id"], revises["other_figure_id"]))
+    revises = links[links["link_type"] == "revises"]
+    revised = revises.groupby("figure_id")["other_figure_id"].agg(lambda ids: " | ".join(sorted(set(ids))))
     figures["revises"] = [revised.get(f, "") for f in figures["figure_id"]]
     return figures
 
@@ -320,11 +320,12 @@ def quantity(tables: dict, figures: pd.DataFrame, qid: str) -> Chart:
             anchor[["value_low", "value_high"]].mean(axis=1, skipna=True)))
         revisions = 0
         for _, r in shown[shown["revises"] != ""].iterrows():
-            if r["revises"] in anchor.index:
-                old = anchor.loc[r["revises"]]
-                ax.plot([old["_x"], anchor.loc[r["figure_id"], "_x"]], [old["y"], anchor.loc[r["figure_id"], "y"]],
-                        "--", color=colour[r["claimant"]], linewidth=1.3, zorder=2)
-                revisions += 1
+            for earlier in r["revises"].split(" | "):
+                if earlier in anchor.index:
+                    old = anchor.loc[earlier]
+                    ax.plot([old["_x"], anchor.loc[r["figure_id"], "_x"]], [old["y"], anchor.loc[r["figure_id"], "y"]],
+                            "--", color=colour[r["claimant"]], linewidth=1.3, zorder=2)
+                    revisions += 1
         lo, hi = (values.min(), values.max()) if len(values) else (0, 1)
         if log:
             ax.set_yscale("log")

@@ -127,3 +127,14 @@ def test_an_unreadable_package_is_one_line_and_exit_1(package, capsys, damage, m
     out, err = capsys.readouterr()
     assert out == "" and len(err.splitlines()) == 1 and err.startswith(f"charts: {message}"), err
     assert charts.stale(package)[0].startswith(message)
+
+
+def test_a_claim_that_revises_two_earlier_claims_keeps_both_links():
+    # One figure may revise more than one earlier claim; the chart data lists all of them, so all are drawn.
+    tables = {name: read(name) for name in ("figures", "actors")}
+    first, second, third = tables["figures"]["figure_id"].iloc[:3]
+    tables["figure_links"] = pd.DataFrame({"figure_id": [third, third], "link_type": ["revises", "revises"],
+                                           "other_figure_id": [second, first]})
+    revises = charts.claims(tables).set_index("figure_id")["revises"]
+    assert revises[third] == f"{first} | {second}"
+    assert revises[first] == revises[second] == ""
