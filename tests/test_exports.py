@@ -5,7 +5,6 @@ and every Python recipe of the README's "Loading the data" is run there and its 
 """
 from __future__ import annotations
 
-import json
 import shutil
 import sqlite3
 
@@ -200,7 +199,8 @@ def test_the_data_dictionary_lists_every_field_once():
     assert pd.read_csv(ROOT / "docs" / "data_dictionary.csv", dtype=str, keep_default_na=False).columns.tolist() == dictionary.COLUMNS
     by_key = {(r.table, r.field): r for r in rows}
     assert by_key[("figures", "quantity_id")].references == "quantities.quantity_id"
-    assert json.loads(json.dumps(by_key[("figures", "figure_id")].pattern)) == RESOURCES["figures"].field("figure_id").constraints["pattern"]
+    assert by_key[("figures", "figure_id")].pattern == RESOURCES["figures"].field("figure_id").constraints["pattern"]
+    assert by_key[("figures", "value_low")].type == "number" and by_key[("figures", "figure_id")].primary_key == "true"
 
 
 def test_a_changed_schema_makes_the_data_dictionary_stale(tmp_path):
